@@ -1,0 +1,51 @@
+import { OAuth2Client } from "../oauth2/client.js";
+import type { OAuth2Tokens } from "../oauth2/tokens.js";
+import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
+import { type AtlassianCloud, type AtlassianCloudHosts, cloudHosts } from "./cloud.js";
+
+export interface AtlassianOptions {
+	/** A fetch implementation; when omitted, the global `fetch` is looked up at call time. */
+	fetch?: FetchFunction;
+	/** Deadline for one request, response body included. Default 30 000 ms. */
+	timeoutMs?: number;
+	/** `"commercial"` (default) or `"us-gov-mod"` for Atlassian Government Cloud. */
+	cloud?: AtlassianCloud;
+}
+
+/** "Sign in with Atlassian": OAuth 2.0 (3LO) for Jira, Confluence and the rest of Atlassian Cloud. */
+export class Atlassian {
+	public readonly authorizationEndpoint: string;
+	public readonly tokenEndpoint: string;
+	readonly #client: OAuth2Client;
+	readonly #hosts: AtlassianCloudHosts;
+
+	constructor(clientId: string, clientSecret: string, redirectURI: string, options: AtlassianOptions = {}) {
+		this.#hosts = cloudHosts(options.cloud ?? "commercial");
+		this.authorizationEndpoint = `${this.#hosts.authorizationServer}/authorize`;
+		this.tokenEndpoint = `${this.#hosts.authorizationServer}/oauth/token`;
+		this.#client = new OAuth2Client(clientId, clientSecret, redirectURI, {
+			fetch: options.fetch,
+			timeoutMs: options.timeoutMs,
+			clientAuthentication: "body",
+			bodyEncoding: "json",
+			authorizationParameters: { audience: this.#hosts.audience, prompt: "consent" },
+		});
+	}
+
+	/** The consent-page URL. Include `offline_access` in `scopes` to receive a refresh token. */
+	public createAuthorizationURL(state: string, scopes: string[]): URL {
+		const url = this.#client.createAuthorizationURL(this.authorizationEndpoint, state, []);
+		// Atlassian requires the parameter even when no scope is requested.
+		url.searchParams.set("scope", scopes.join(" "));
+		return url;
+	}
+
+	public validateAuthorizationCode(code: string, options?: RequestOptions): Promise<OAuth2Tokens> {
+		return this.#client.validateAuthorizationCode(this.tokenEndpoint, code, null, options);
+	}
+
+	/** Atlassian rotates refresh tokens: store the new one from the result before using the access token. */
+	public refreshAccessToken(refreshToken: string, options?: RequestOptions): Promise<OAuth2Tokens> {
+		return this.#client.refreshAccessToken(this.tokenEndpoint, refreshToken, [], options);
+	}
+}

@@ -1,0 +1,10 @@
+export type { AtlassianOptions } from "./atlassian/atlassian.js";
+export { Atlassian } from "./atlassian/atlassian.js";
+export type { AtlassianCloud } from "./atlassian/cloud.js";
+export type { OAuth2ClientOptions } from "./oauth2/client.js";
+export { OAuth2Client } from "./oauth2/client.js";
+export { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "./oauth2/errors.js";
+export { CodeChallengeMethod, generateCodeVerifier } from "./oauth2/pkce.js";
+export { generateState } from "./oauth2/state.js";
+export { OAuth2Tokens } from "./oauth2/tokens.js";
+export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";

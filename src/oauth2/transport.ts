@@ -1,0 +1,291 @@
+/**
+ * The only module that talks to the network and classifies responses.
+ * Everything that sends a request (token endpoint, revocation, resource APIs) goes through `send()`.
+ */
+import { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "./errors.js";
+import { OAuth2Tokens } from "./tokens.js";
+
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface TransportOptions {
+	/** When omitted, the global `fetch` is looked up at call time, so msw and test doubles installed later still apply. */
+	fetch?: FetchFunction;
+	timeoutMs?: number;
+}
+
+export interface RequestOptions {
+	signal?: AbortSignal;
+}
+
+export interface OutgoingRequest {
+	url: string;
+	method: "GET" | "POST";
+	headers: Record<string, string>;
+	body?: string;
+	/** Strings that must never surface in an error (client secret and its encodings). */
+	secrets: readonly string[];
+}
+
+export interface ReceivedResponse {
+	status: number;
+	/** Parsed JSON, or `undefined` when the body is empty or not JSON. */
+	json: unknown;
+	receivedAt: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** Thrown inside `readBody` when the body exceeds the cap; turned into UnexpectedResponseError by `send`. */
+class OversizedBody {
+	constructor(public status: number) {}
+}
+
+/**
+ * Sends one request and reads its body, under one deadline that covers both, and that fires even when
+ * a custom fetch ignores the abort signal. Never follows redirects: credentials must not travel to a
+ * Location we did not choose.
+ */
+export async function send(
+	request: OutgoingRequest,
+	transport: TransportOptions,
+	options: RequestOptions | undefined,
+): Promise<ReceivedResponse> {
+	const userSignal = options?.signal;
+	if (userSignal?.aborted) {
+		throw new ArcticFetchError(redactCause(userSignal.reason, request.secrets));
+	}
+	const fetchFunction = transport.fetch ?? globalThis.fetch;
+	const timeoutMs = transport.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+	const controller = new AbortController();
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	let onUserAbort: (() => void) | undefined;
+	const interrupted = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => {
+			const reason = new DOMException(`The request timed out after ${timeoutMs} ms`, "TimeoutError");
+			controller.abort(reason);
+			reject(reason);
+		}, timeoutMs);
+		if (userSignal) {
+			onUserAbort = () => {
+				controller.abort(userSignal.reason);
+				reject(userSignal.reason);
+			};
+			userSignal.addEventListener("abort", onUserAbort, { once: true });
+		}
+	});
+	const exchange = (async () => {
+		const response = await fetchFunction(request.url, {
+			method: request.method,
+			headers: request.headers,
+			body: request.body,
+			redirect: "manual",
+			signal: controller.signal,
+		});
+		const text = await readBody(response, controller);
+		return { status: response.status, text };
+	})();
+	// Keep a late rejection of the losing branch from surfacing as an unhandled rejection.
+	exchange.catch(() => {});
+	let result: { status: number; text: string };
+	try {
+		result = await Promise.race([exchange, interrupted]);
+	} catch (error) {
+		if (error instanceof OversizedBody) {
+			throw new UnexpectedResponseError(error.status);
+		}
+		throw new ArcticFetchError(redactCause(error, request.secrets));
+	} finally {
+		clearTimeout(timer);
+		if (onUserAbort) {
+			userSignal?.removeEventListener("abort", onUserAbort);
+		}
+	}
+	return { status: result.status, json: parseJson(result.text), receivedAt: Date.now() };
+}
+
+async function readBody(response: Response, controller: AbortController): Promise<string> {
+	const declaredLength = Number(response.headers.get("content-length"));
+	if (declaredLength > MAX_RESPONSE_BYTES) {
+		controller.abort();
+		await response.body?.cancel().catch(() => {});
+		throw new OversizedBody(response.status);
+	}
+	if (response.body === null) {
+		return "";
+	}
+	const reader = response.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let total = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) {
+			break;
+		}
+		total += value.byteLength;
+		if (total > MAX_RESPONSE_BYTES) {
+			await reader.cancel().catch(() => {});
+			throw new OversizedBody(response.status);
+		}
+		chunks.push(value);
+	}
+	const bytes = new Uint8Array(total);
+	let offset = 0;
+	for (const chunk of chunks) {
+		bytes.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return new TextDecoder().decode(bytes);
+}
+
+function parseJson(text: string): unknown {
+	if (text.trim() === "") {
+		return undefined;
+	}
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Classifies a token-endpoint response (RFC 6749 §5.1, §5.2), Atlassian's 403 `invalid_grant` included. */
+export function toTokens(response: ReceivedResponse, secrets: readonly string[]): OAuth2Tokens {
+	if (response.status === 200) {
+		if (response.json === undefined) {
+			throw new UnexpectedResponseError(200);
+		}
+		if (isJsonObject(response.json) && typeof response.json.access_token === "string") {
+			return new OAuth2Tokens(response.json, response.receivedAt);
+		}
+		throw new UnexpectedErrorResponseBodyError(200, redactData(response.json, secrets));
+	}
+	throw toError(response, secrets);
+}
+
+/** Classifies a revocation response (RFC 7009 §2.2): 200 is success whatever the body. */
+export function toRevocation(response: ReceivedResponse, secrets: readonly string[]): void {
+	if (response.status !== 200) {
+		throw toError(response, secrets);
+	}
+}
+
+/** The error for any non-200 response of an OAuth endpoint. */
+export function toError(response: ReceivedResponse, secrets: readonly string[]): Error {
+	const { status, json } = response;
+	if (status < 400 || status > 599 || json === undefined) {
+		return new UnexpectedResponseError(status);
+	}
+	if (
+		isJsonObject(json) &&
+		typeof json.error === "string" &&
+		json.error !== "" &&
+		isOptionalString(json.error_description) &&
+		isOptionalString(json.error_uri) &&
+		isOptionalString(json.state)
+	) {
+		const redacted = redactData(json, secrets) as Record<string, string | undefined>;
+		return new OAuth2RequestError(
+			redacted.error as string,
+			redacted.error_description ?? null,
+			redacted.error_uri ?? null,
+			redacted.state ?? null,
+			status,
+		);
+	}
+	return new UnexpectedErrorResponseBodyError(status, redactData(json, secrets));
+}
+
+function isOptionalString(value: unknown): boolean {
+	return value === undefined || typeof value === "string";
+}
+
+const REDACTED = "[REDACTED]";
+
+function redactString(value: string, secrets: readonly string[]): string {
+	let result = value;
+	for (const secret of secrets) {
+		if (secret !== "" && result.includes(secret)) {
+			result = result.split(secret).join(REDACTED);
+		}
+	}
+	return result;
+}
+
+/** A copy of parsed JSON with every occurrence of a secret replaced, in keys and values. */
+export function redactData(value: unknown, secrets: readonly string[]): unknown {
+	let text: string | undefined;
+	try {
+		text = JSON.stringify(value);
+	} catch {
+		return REDACTED;
+	}
+	// Fast path: JSON escapes a secret exactly as it would appear inside any string of the document.
+	const escaped = secrets.filter((secret) => secret !== "").map((secret) => JSON.stringify(secret).slice(1, -1));
+	if (text === undefined || !escaped.some((secret) => (text as string).includes(secret))) {
+		return value;
+	}
+	return redactValue(value, secrets, 0);
+}
+
+function redactValue(value: unknown, secrets: readonly string[], depth: number): unknown {
+	if (typeof value === "string") {
+		return redactString(value, secrets);
+	}
+	if (typeof value !== "object" || value === null) {
+		return value;
+	}
+	if (depth > 64) {
+		return REDACTED;
+	}
+	if (Array.isArray(value)) {
+		return value.map((item) => redactValue(item, secrets, depth + 1));
+	}
+	const copy: Record<string, unknown> = {};
+	for (const [key, item] of Object.entries(value)) {
+		copy[redactString(key, secrets)] = redactValue(item, secrets, depth + 1);
+	}
+	return copy;
+}
+
+/**
+ * Keeps the original failure as `cause` unless it mentions a secret (a custom fetch may echo the request),
+ * in which case a redacted copy with the same name and message shape takes its place.
+ */
+function redactCause(cause: unknown, secrets: readonly string[]): unknown {
+	if (secrets.length === 0 || !mentionsSecret(cause, secrets, 0)) {
+		return cause;
+	}
+	const source = cause instanceof Error ? cause : new Error(String(cause));
+	const copy = new Error(redactString(source.message, secrets));
+	copy.name = source.name;
+	copy.stack = `${copy.name}: ${copy.message}\n    (stack redacted: it mentioned a client secret)`;
+	return copy;
+}
+
+function mentionsSecret(value: unknown, secrets: readonly string[], depth: number): boolean {
+	if (depth > 4 || value === null || value === undefined) {
+		return false;
+	}
+	const texts: string[] = [];
+	if (typeof value === "string") {
+		texts.push(value);
+	} else if (value instanceof Error) {
+		texts.push(value.message, value.stack ?? "");
+		if (mentionsSecret(value.cause, secrets, depth + 1)) {
+			return true;
+		}
+	} else {
+		texts.push(String(value));
+	}
+	try {
+		texts.push(JSON.stringify(value) ?? "");
+	} catch {
+		// Circular or otherwise unserialisable: message and stack were still checked.
+	}
+	return texts.some((text) => secrets.some((secret) => secret !== "" && text.includes(secret)));
+}
