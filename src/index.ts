@@ -1,6 +1,6 @@
 export type { AtlassianOptions } from "./atlassian/atlassian.js";
 export { Atlassian } from "./atlassian/atlassian.js";
-export type { AtlassianCloud } from "./atlassian/cloud.js";
+export type { AtlassianCloud, AtlassianHostOverrides } from "./atlassian/cloud.js";
 export type { OAuth2ClientOptions } from "./oauth2/client.js";
 export { OAuth2Client } from "./oauth2/client.js";
 export { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "./oauth2/errors.js";

@@ -1,7 +1,7 @@
 import { OAuth2Client } from "../oauth2/client.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
-import { type AtlassianCloud, type AtlassianCloudHosts, cloudHosts } from "./cloud.js";
+import { type AtlassianCloud, type AtlassianCloudHosts, type AtlassianHostOverrides, cloudHosts, customHosts } from "./cloud.js";
 
 export interface AtlassianOptions {
 	/** A fetch implementation; when omitted, the global `fetch` is looked up at call time. */
@@ -10,17 +10,22 @@ export interface AtlassianOptions {
 	timeoutMs?: number;
 	/** `"commercial"` (default) or `"us-gov-mod"` for Atlassian Government Cloud. */
 	cloud?: AtlassianCloud;
+	/** Talk to other origins than Atlassian's, e.g. the emulator from `atlassian-3lo/testing`. Overrides `cloud`. */
+	hosts?: AtlassianHostOverrides;
 }
 
 /** "Sign in with Atlassian": OAuth 2.0 (3LO) for Jira, Confluence and the rest of Atlassian Cloud. */
 export class Atlassian {
 	public readonly authorizationEndpoint: string;
 	public readonly tokenEndpoint: string;
+	/** Origin of the API gateway (`https://api.atlassian.com` on the commercial cloud). */
+	public readonly apiGateway: string;
 	readonly #client: OAuth2Client;
 	readonly #hosts: AtlassianCloudHosts;
 
 	constructor(clientId: string, clientSecret: string, redirectURI: string, options: AtlassianOptions = {}) {
-		this.#hosts = cloudHosts(options.cloud ?? "commercial");
+		this.#hosts = options.hosts ? customHosts(options.hosts) : cloudHosts(options.cloud ?? "commercial");
+		this.apiGateway = this.#hosts.apiGateway;
 		this.authorizationEndpoint = `${this.#hosts.authorizationServer}/authorize`;
 		this.tokenEndpoint = `${this.#hosts.authorizationServer}/oauth/token`;
 		this.#client = new OAuth2Client(clientId, clientSecret, redirectURI, {

@@ -29,3 +29,35 @@ export function cloudHosts(cloud: AtlassianCloud): AtlassianCloudHosts {
 	}
 	return hosts;
 }
+
+/**
+ * Origins given explicitly, e.g. a local Atlassian emulator. Only `https:` is accepted, or `http:` on
+ * loopback (localhost, 127.0.0.0/8, [::1]), so client secrets never travel in clear text over a network.
+ */
+export interface AtlassianHostOverrides {
+	authorizationServer: string;
+	apiGateway: string;
+	/** Defaults to the host of `apiGateway`. */
+	audience?: string;
+}
+
+export function customHosts(overrides: AtlassianHostOverrides): AtlassianCloudHosts {
+	const authorizationServer = secureOrigin(overrides.authorizationServer, "authorizationServer");
+	const apiGateway = secureOrigin(overrides.apiGateway, "apiGateway");
+	return { authorizationServer, apiGateway, audience: overrides.audience ?? new URL(apiGateway).host };
+}
+
+function secureOrigin(value: string, name: string): string {
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		throw new TypeError(`hosts.${name} must be an absolute URL, got "${value}"`);
+	}
+	const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+	if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+		throw new TypeError(`hosts.${name} must use https:, or http: on a loopback address (localhost, 127.0.0.1, [::1]); got "${value}"`);
+	}
+	// Keep a path prefix (an emulator may be mounted under one) but drop a trailing slash.
+	return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
