@@ -1,4 +1,4 @@
-import { OAuth2Client } from "../oauth2/client.js";
+import { AuthorizationCodeClient } from "../oauth2/authorization-code-client.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
 import { type AtlassianCloud, type AtlassianCloudHosts, type AtlassianHostOverrides, cloudHosts, customHosts } from "./cloud.js";
@@ -20,7 +20,7 @@ export class Atlassian {
 	public readonly tokenEndpoint: string;
 	/** Origin of the API gateway (`https://api.atlassian.com` on the commercial cloud). */
 	public readonly apiGateway: string;
-	readonly #client: OAuth2Client;
+	readonly #client: AuthorizationCodeClient;
 	readonly #hosts: AtlassianCloudHosts;
 
 	constructor(clientId: string, clientSecret: string, redirectURI: string, options: AtlassianOptions = {}) {
@@ -28,7 +28,7 @@ export class Atlassian {
 		this.apiGateway = this.#hosts.apiGateway;
 		this.authorizationEndpoint = `${this.#hosts.authorizationServer}/authorize`;
 		this.tokenEndpoint = `${this.#hosts.authorizationServer}/oauth/token`;
-		this.#client = new OAuth2Client(clientId, clientSecret, redirectURI, {
+		this.#client = new AuthorizationCodeClient(clientId, clientSecret, redirectURI, {
 			fetch: options.fetch,
 			timeoutMs: options.timeoutMs,
 			clientAuthentication: "body",
