@@ -107,8 +107,9 @@ export async function send(
 async function readBody(response: Response, controller: AbortController): Promise<string> {
 	const declaredLength = Number(response.headers.get("content-length"));
 	if (declaredLength > MAX_RESPONSE_BYTES) {
+		// Not awaited: a stalled stream must not hold the caller, and abort() already tears the connection down.
+		response.body?.cancel().catch(() => {});
 		controller.abort();
-		await response.body?.cancel().catch(() => {});
 		throw new OversizedBody(response.status);
 	}
 	if (response.body === null) {
@@ -124,7 +125,8 @@ async function readBody(response: Response, controller: AbortController): Promis
 		}
 		total += value.byteLength;
 		if (total > MAX_RESPONSE_BYTES) {
-			await reader.cancel().catch(() => {});
+			reader.cancel().catch(() => {});
+			controller.abort();
 			throw new OversizedBody(response.status);
 		}
 		chunks.push(value);

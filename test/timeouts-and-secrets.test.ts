@@ -1,0 +1,199 @@
+import { inspect } from "node:util";
+import { HttpResponse, http } from "msw";
+import { describe, expect, it } from "vitest";
+import {
+	ArcticFetchError,
+	Atlassian,
+	OAuth2Client,
+	OAuth2RequestError,
+	UnexpectedErrorResponseBodyError,
+	UnexpectedResponseError,
+} from "../src/index.js";
+import { useMswServer } from "./support/msw.js";
+
+const server = useMswServer();
+const SECRET = "Zq8-secret_value/with+chars=";
+const REDIRECT_URI = "https://app.example/cb";
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+	try {
+		await promise;
+	} catch (error) {
+		return error as Error;
+	}
+	throw new Error("expected a rejection");
+}
+
+describe("timeouts and aborts", () => {
+	it("fires the timeout even when a custom fetch ignores the abort signal", async () => {
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, { timeoutMs: 50, fetch: () => new Promise<Response>(() => {}) });
+		const error = await failure(atlassian.refreshAccessToken("rt"));
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect((error.cause as DOMException).name).toBe("TimeoutError");
+	});
+
+	it("aborts the underlying fetch on timeout so a well-behaved fetch stops", async () => {
+		let aborted = false;
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {
+			timeoutMs: 50,
+			fetch: (_input, init) =>
+				new Promise<Response>((_, reject) => {
+					init?.signal?.addEventListener("abort", () => {
+						aborted = true;
+						reject(init.signal?.reason);
+					});
+				}),
+		});
+		expect(await failure(atlassian.validateAuthorizationCode("c"))).toBeInstanceOf(ArcticFetchError);
+		expect(aborted).toBe(true);
+	});
+
+	it("the timeout covers a body that never finishes", async () => {
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {
+			timeoutMs: 50,
+			fetch: async () => new Response(new ReadableStream({ start: (controller) => controller.enqueue(new TextEncoder().encode("{")) })),
+		});
+		const error = await failure(atlassian.validateAuthorizationCode("c"));
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect((error.cause as DOMException).name).toBe("TimeoutError");
+	});
+
+	it("a caller's signal aborts the request with its reason as cause", async () => {
+		const controller = new AbortController();
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, { fetch: () => new Promise<Response>(() => {}) });
+		const pending = atlassian.refreshAccessToken("rt", { signal: controller.signal });
+		const reason = new Error("user navigated away");
+		controller.abort(reason);
+		const error = await failure(pending);
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect(error.cause).toBe(reason);
+	});
+
+	it("an already-aborted signal fails without sending anything", async () => {
+		let sent = false;
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {
+			fetch: async () => {
+				sent = true;
+				return Response.json({ access_token: "a" });
+			},
+		});
+		const error = await failure(atlassian.refreshAccessToken("rt", { signal: AbortSignal.abort() }));
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect(sent).toBe(false);
+	});
+
+	it("refuses a body larger than 1 MiB by its declared length", async () => {
+		server.use(
+			http.post(
+				"https://auth.atlassian.com/oauth/token",
+				() => new HttpResponse("{}", { status: 200, headers: { "Content-Length": String(2 * 1024 * 1024) } }),
+			),
+		);
+		const error = await failure(new Atlassian("id", SECRET, REDIRECT_URI).validateAuthorizationCode("c"));
+		expect(error).toBeInstanceOf(UnexpectedResponseError);
+	});
+
+	it("refuses a streamed body past 1 MiB without reading it all", async () => {
+		let pulls = 0;
+		const chunk = new Uint8Array(64 * 1024).fill(0x20);
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {
+			fetch: async () =>
+				new Response(
+					new ReadableStream({
+						pull(controller) {
+							pulls++;
+							controller.enqueue(chunk);
+						},
+					}),
+					{ status: 400 },
+				),
+		});
+		const error = await failure(atlassian.refreshAccessToken("rt"));
+		expect(error).toBeInstanceOf(UnexpectedResponseError);
+		expect((error as UnexpectedResponseError).status).toBe(400);
+		expect(pulls).toBeLessThan(40);
+	});
+
+	it("accepts a body of exactly 1 MiB", async () => {
+		const padding = " ".repeat(1024 * 1024 - '{"access_token":"a"}'.length);
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, { fetch: async () => new Response(`{"access_token":"a"}${padding}`) });
+		expect((await atlassian.refreshAccessToken("rt")).accessToken()).toBe("a");
+	});
+});
+
+function expectNoSecret(error: unknown, secrets: string[]) {
+	const outputs = [String(error), (error as Error).stack ?? "", JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })];
+	for (const output of outputs) {
+		for (const secret of secrets) {
+			expect(output).not.toContain(secret);
+		}
+	}
+}
+
+describe("the client secret never appears in an error", () => {
+	const basic = Buffer.from(`id:${encodeURIComponent(SECRET)}`).toString("base64");
+	const secrets = [SECRET, encodeURIComponent(SECRET), basic];
+
+	it("an error body echoing the secret is redacted in data and fields", async () => {
+		server.use(
+			http.post("https://auth.atlassian.com/oauth/token", () =>
+				HttpResponse.json({ error: `bad ${SECRET}`, error_description: `client_secret=${SECRET}` }, { status: 401 }),
+			),
+		);
+		const error = await failure(new Atlassian("id", SECRET, REDIRECT_URI).validateAuthorizationCode("c"));
+		expect(error).toBeInstanceOf(OAuth2RequestError);
+		expect((error as OAuth2RequestError).description).toBe("client_secret=[REDACTED]");
+		expectNoSecret(error, secrets);
+	});
+
+	it("a wrong-shape body echoing the secret in keys and nested values is redacted", async () => {
+		server.use(
+			http.post("https://auth.atlassian.com/oauth/token", () => HttpResponse.json({ request: { [SECRET]: [SECRET, 1] } }, { status: 200 })),
+		);
+		const error = await failure(new Atlassian("id", SECRET, REDIRECT_URI).validateAuthorizationCode("c"));
+		expect(error).toBeInstanceOf(UnexpectedErrorResponseBodyError);
+		expect((error as UnexpectedErrorResponseBodyError).data).toEqual({ request: { "[REDACTED]": ["[REDACTED]", 1] } });
+		expectNoSecret(error, secrets);
+	});
+
+	it("a fetch that fails with the request body in its message is redacted in cause", async () => {
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {
+			fetch: async (_input, init) => {
+				throw new TypeError(`could not send ${String(init?.body)}`);
+			},
+		});
+		const error = await failure(atlassian.refreshAccessToken("rt"));
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect((error.cause as Error).name).toBe("TypeError");
+		expect((error.cause as Error).message).toContain("[REDACTED]");
+		expectNoSecret(error, secrets);
+	});
+
+	it("Basic credentials echoed in a cause are redacted too", async () => {
+		const client = new OAuth2Client("id", SECRET, null, {
+			fetch: async (_input, init) => {
+				throw new Error(`refused ${JSON.stringify(init?.headers)}`);
+			},
+		});
+		const error = await failure(client.refreshAccessToken("https://idp.example/token", "rt", []));
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expectNoSecret(error, secrets);
+	});
+
+	it("neither the Atlassian instance nor the client show the secret when inspected or serialised", () => {
+		for (const value of [new Atlassian("id", SECRET, REDIRECT_URI), new OAuth2Client("id", SECRET, null)]) {
+			expect(inspect(value, { depth: 10, showHidden: true })).not.toContain(SECRET);
+			expect(JSON.stringify(value)).not.toContain(SECRET);
+		}
+	});
+
+	it("an unrelated cause is kept as the original object", async () => {
+		const original = new TypeError("fetch failed");
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {
+			fetch: async () => {
+				throw original;
+			},
+		});
+		expect((await failure(atlassian.refreshAccessToken("rt"))).cause).toBe(original);
+	});
+});
