@@ -1,6 +1,22 @@
+// Atlassian platform: user, sites, gateway URLs, scopes, callback and login routes
+export type { AccessibleResource } from "./atlassian/accessible-resources.js";
+export { AtlassianAPIError } from "./atlassian/api-error.js";
 export type { AtlassianOptions } from "./atlassian/atlassian.js";
 export { Atlassian } from "./atlassian/atlassian.js";
 export type { AtlassianCloud, AtlassianHostOverrides } from "./atlassian/cloud.js";
+export { type AtlassianProduct, createGatewayURL } from "./atlassian/gateway.js";
+export {
+	clearLoginStateCookie,
+	createLoginResponse,
+	type LoginCallbackResult,
+	type LoginRouteOptions,
+	type LoginRouteProvider,
+	validateLoginCallback,
+} from "./atlassian/login-route.js";
+export { isReauthorizationRequired } from "./atlassian/reauthorization.js";
+export { type AtlassianScope, AtlassianScopes } from "./atlassian/scopes.js";
+export type { AtlassianUser } from "./atlassian/user.js";
+export { AuthorizationCallbackError, type AuthorizationCallbackFailure, validateAuthorizationCallback } from "./oauth2/callback.js";
 export type { OAuth2ClientOptions } from "./oauth2/client.js";
 export { OAuth2Client } from "./oauth2/client.js";
 export { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "./oauth2/errors.js";

@@ -1,7 +1,11 @@
 import { AuthorizationCodeClient } from "../oauth2/authorization-code-client.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
-import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
-import { type AtlassianCloud, type AtlassianCloudHosts, type AtlassianHostOverrides, cloudHosts, customHosts } from "./cloud.js";
+import type { FetchFunction, RequestOptions, TransportOptions } from "../oauth2/transport.js";
+import { type AccessibleResource, fetchAccessibleResources } from "./accessible-resources.js";
+import { type AtlassianCloud, type AtlassianHostOverrides, cloudHosts, customHosts } from "./cloud.js";
+import { getResource } from "./resource-request.js";
+import type { AtlassianScope } from "./scopes.js";
+import { type AtlassianUser, fetchUser } from "./user.js";
 
 export interface AtlassianOptions {
 	/** A fetch implementation; when omitted, the global `fetch` is looked up at call time. */
@@ -20,25 +24,27 @@ export class Atlassian {
 	public readonly tokenEndpoint: string;
 	/** Origin of the API gateway (`https://api.atlassian.com` on the commercial cloud). */
 	public readonly apiGateway: string;
+	public readonly redirectURI: string;
 	readonly #client: AuthorizationCodeClient;
-	readonly #hosts: AtlassianCloudHosts;
+	readonly #transport: TransportOptions;
 
 	constructor(clientId: string, clientSecret: string, redirectURI: string, options: AtlassianOptions = {}) {
-		this.#hosts = options.hosts ? customHosts(options.hosts) : cloudHosts(options.cloud ?? "commercial");
-		this.apiGateway = this.#hosts.apiGateway;
-		this.authorizationEndpoint = `${this.#hosts.authorizationServer}/authorize`;
-		this.tokenEndpoint = `${this.#hosts.authorizationServer}/oauth/token`;
+		const hosts = options.hosts ? customHosts(options.hosts) : cloudHosts(options.cloud ?? "commercial");
+		this.apiGateway = hosts.apiGateway;
+		this.authorizationEndpoint = `${hosts.authorizationServer}/authorize`;
+		this.tokenEndpoint = `${hosts.authorizationServer}/oauth/token`;
+		this.redirectURI = redirectURI;
+		this.#transport = { fetch: options.fetch, timeoutMs: options.timeoutMs };
 		this.#client = new AuthorizationCodeClient(clientId, clientSecret, redirectURI, {
-			fetch: options.fetch,
-			timeoutMs: options.timeoutMs,
+			...this.#transport,
 			clientAuthentication: "body",
 			bodyEncoding: "json",
-			authorizationParameters: { audience: this.#hosts.audience, prompt: "consent" },
+			authorizationParameters: { audience: hosts.audience, prompt: "consent" },
 		});
 	}
 
 	/** The consent-page URL. Include `offline_access` in `scopes` to receive a refresh token. */
-	public createAuthorizationURL(state: string, scopes: string[]): URL {
+	public createAuthorizationURL(state: string, scopes: AtlassianScope[]): URL {
 		const url = this.#client.createAuthorizationURL(this.authorizationEndpoint, state, []);
 		// Atlassian requires the parameter even when no scope is requested.
 		url.searchParams.set("scope", scopes.join(" "));
@@ -52,5 +58,23 @@ export class Atlassian {
 	/** Atlassian rotates refresh tokens: store the new one from the result before using the access token. */
 	public refreshAccessToken(refreshToken: string, options?: RequestOptions): Promise<OAuth2Tokens> {
 		return this.#client.refreshAccessToken(this.tokenEndpoint, refreshToken, [], options);
+	}
+
+	/** The signed-in user (`GET /me`; needs the `read:me` scope). */
+	public getUser(accessToken: string, options?: RequestOptions): Promise<AtlassianUser> {
+		return fetchUser(this.apiGateway, accessToken, this.#transport, options);
+	}
+
+	/** The sites this grant reaches, with their cloud ids. */
+	public getAccessibleResources(accessToken: string, options?: RequestOptions): Promise<AccessibleResource[]> {
+		return fetchAccessibleResources(this.apiGateway, accessToken, this.#transport, options);
+	}
+
+	/**
+	 * GET any JSON resource of the API gateway (build the URL with `createGatewayURL`), with the same
+	 * timeout, size cap and error rules as token requests. Throws `AtlassianAPIError` on 4xx/5xx.
+	 */
+	public getResource(accessToken: string, url: string | URL, options?: RequestOptions): Promise<unknown> {
+		return getResource(String(url), accessToken, this.#transport, options);
 	}
 }

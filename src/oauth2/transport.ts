@@ -176,6 +176,25 @@ export function toRevocation(response: ReceivedResponse, secrets: readonly strin
 	}
 }
 
+/**
+ * Classifies a resource-server response (e.g. Atlassian's `/me` or the API gateway): 2xx JSON is returned,
+ * 4xx/5xx become `ResourceError`-style errors built by `toResourceError`, anything else is unexpected.
+ */
+export function toResource(
+	response: ReceivedResponse,
+	secrets: readonly string[],
+	toResourceError: (status: number, data: unknown) => Error,
+): unknown {
+	const { status, json } = response;
+	if (status >= 200 && status < 300 && json !== undefined) {
+		return json;
+	}
+	if (status >= 400 && status <= 599) {
+		throw toResourceError(status, json === undefined ? null : redactData(json, secrets));
+	}
+	throw new UnexpectedResponseError(status);
+}
+
 /** The error for any non-200 response of an OAuth endpoint. */
 export function toError(response: ReceivedResponse, secrets: readonly string[]): Error {
 	const { status, json } = response;

@@ -1,0 +1,42 @@
+import type { RequestOptions, TransportOptions } from "../oauth2/transport.js";
+import { getResource, hasStrings, invalidShape, isObject } from "./resource-request.js";
+
+/** The signed-in user, from `GET {apiGateway}/me` (needs the `read:me` scope). */
+export interface AtlassianUser {
+	account_id: string;
+	/** `"atlassian"` for people; `"app"` and `"customer"` exist too. */
+	account_type: string;
+	/** Can be hidden by the user's profile-visibility settings; then absent or empty. */
+	email?: string;
+	name: string;
+	picture: string;
+	/** `"active"`, `"inactive"` or `"closed"`. */
+	account_status: string;
+	nickname?: string;
+	zoneinfo?: string;
+	locale?: string;
+	extended_profile?: {
+		job_title?: string;
+		organization?: string;
+		department?: string;
+		location?: string;
+		[key: string]: unknown;
+	};
+	[key: string]: unknown;
+}
+
+const REQUIRED = ["account_id", "account_type", "name", "picture", "account_status"] as const;
+const OPTIONAL = ["email", "nickname", "zoneinfo", "locale"] as const;
+
+export async function fetchUser(
+	apiGateway: string,
+	accessToken: string,
+	transport: TransportOptions,
+	options?: RequestOptions,
+): Promise<AtlassianUser> {
+	const data = await getResource(`${apiGateway}/me`, accessToken, transport, options);
+	if (isObject(data) && hasStrings(data, REQUIRED, OPTIONAL) && (data.extended_profile === undefined || isObject(data.extended_profile))) {
+		return data as AtlassianUser;
+	}
+	throw invalidShape(data, [accessToken]);
+}
