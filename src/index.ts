@@ -24,3 +24,10 @@ export { CodeChallengeMethod, generateCodeVerifier } from "./oauth2/pkce.js";
 export { generateState } from "./oauth2/state.js";
 export { OAuth2Tokens } from "./oauth2/tokens.js";
 export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";
+
+// Token lifecycle for background jobs
+export { encryptedTokenStore, TokenDecryptionError } from "./tokens/encrypted-token-store.js";
+export { TokenLockTimeoutError, TokenNotFoundError } from "./tokens/errors.js";
+export { MemoryTokenStore } from "./tokens/memory-token-store.js";
+export { TokenManager, type TokenManagerOptions, type TokenRefresher } from "./tokens/token-manager.js";
+export type { StoredTokenSet, TokenStore, TokenStoreLock } from "./tokens/token-store.js";

@@ -1,0 +1,1 @@
+export { CorruptTokenRecordError, RedisTokenStore, type RedisTokenStoreOptions } from "./redis-token-store.js";
