@@ -1,0 +1,395 @@
+import { encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { consentPage, errorPage } from "./consent-page.js";
+import { DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER, type EmulatedClient, type EmulatedSite, type EmulatedUser } from "./fixtures.js";
+
+export interface AtlassianEmulatorOptions {
+	clients?: EmulatedClient[];
+	users?: EmulatedUser[];
+	sites?: EmulatedSite[];
+	/** The clock, epoch ms. Default `Date.now`; `advanceTime()` adds to it. */
+	now?: () => number;
+	/** Default 3600, as Atlassian. */
+	accessTokenLifetimeSeconds?: number;
+	/** Refresh tokens die after this long unused. Default 90 days, as Atlassian. */
+	refreshTokenInactivitySeconds?: number;
+	/** `audience` values `/authorize` accepts besides the emulator's own host. Default `["api.atlassian.com"]`. */
+	audiences?: string[];
+}
+
+/** A failure to serve instead of (or before) the normal answer. */
+export interface EmulatorFault {
+	/** Only requests whose path starts with this. Default: every request. */
+	pathPrefix?: string;
+	/** Answer with this status and body instead of the normal answer. */
+	status?: number;
+	body?: string;
+	contentType?: string;
+	/** Wait this long first (with `status` unset: then answer normally). */
+	delayMs?: number;
+	/** How many requests it applies to. Default 1. */
+	times?: number;
+}
+
+interface AuthorizationCode {
+	clientId: string;
+	redirectURI: string;
+	accountId: string;
+	scopes: string[];
+	expiresAt: number;
+	used: boolean;
+	familyId: string | null;
+}
+
+interface AccessTokenRecord {
+	accountId: string;
+	scopes: string[];
+	expiresAt: number;
+	familyId: string;
+}
+
+interface RefreshTokenRecord {
+	familyId: string;
+	clientId: string;
+	accountId: string;
+	scopes: string[];
+	spent: boolean;
+	lastUsedAt: number;
+}
+
+const JSON_HEADERS = { "Content-Type": "application/json" };
+
+function json(body: unknown, status = 200): Response {
+	return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
+}
+
+function randomToken(prefix: string): string {
+	return `${prefix}${encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(24)))}`;
+}
+
+/**
+ * An in-memory model of Atlassian's OAuth 2.0 (3LO) service and a few of its APIs, served as one
+ * Web `Request` → `Response` function. `createAtlassianHandlers()` mounts it in msw, and
+ * `startAtlassianEmulator()` on a real loopback port; both run exactly this logic.
+ */
+export class AtlassianEmulator {
+	public readonly clients: EmulatedClient[];
+	public readonly users: EmulatedUser[];
+	public readonly sites: EmulatedSite[];
+	/** Every request handled, in order (method and path), for assertions. */
+	public readonly requests: { method: string; path: string }[] = [];
+	readonly #now: () => number;
+	#timeOffsetMs = 0;
+	readonly #accessTokenLifetimeMs: number;
+	readonly #refreshInactivityMs: number;
+	readonly #audiences: string[];
+	readonly #faults: EmulatorFault[] = [];
+	readonly #codes = new Map<string, AuthorizationCode>();
+	readonly #accessTokens = new Map<string, AccessTokenRecord>();
+	readonly #refreshTokens = new Map<string, RefreshTokenRecord>();
+	readonly #revokedFamilies = new Set<string>();
+
+	constructor(options: AtlassianEmulatorOptions = {}) {
+		this.clients = options.clients ?? [structuredClone(DEFAULT_CLIENT)];
+		this.users = options.users ?? [structuredClone(DEFAULT_USER)];
+		this.sites = options.sites ?? [structuredClone(DEFAULT_SITE)];
+		this.#now = options.now ?? Date.now;
+		this.#accessTokenLifetimeMs = (options.accessTokenLifetimeSeconds ?? 3600) * 1000;
+		this.#refreshInactivityMs = (options.refreshTokenInactivitySeconds ?? 90 * 24 * 3600) * 1000;
+		this.#audiences = options.audiences ?? ["api.atlassian.com"];
+	}
+
+	public now(): number {
+		return this.#now() + this.#timeOffsetMs;
+	}
+
+	/** Moves the emulator's clock forward, e.g. past an access token's expiry. */
+	public advanceTime(ms: number): void {
+		this.#timeOffsetMs += ms;
+	}
+
+	public injectFault(fault: EmulatorFault): void {
+		this.#faults.push({ times: 1, ...fault });
+	}
+
+	/** Issues a code as if `accountId` had clicked Accept: lets tests skip the consent page. */
+	public issueAuthorizationCode(options: { clientId?: string; redirectURI: string; scopes: string[]; accountId?: string }): string {
+		const code = randomToken("code-");
+		this.#codes.set(code, {
+			clientId: options.clientId ?? this.clients[0]?.clientId ?? "",
+			redirectURI: options.redirectURI,
+			accountId: options.accountId ?? this.users[0]?.profile.account_id ?? "",
+			scopes: options.scopes,
+			expiresAt: this.now() + 10 * 60 * 1000,
+			used: false,
+			familyId: null,
+		});
+		return code;
+	}
+
+	/** Revokes every token of a grant, as Atlassian does when a user removes the app or changes their password. */
+	public revokeAllTokens(): void {
+		for (const record of this.#refreshTokens.values()) {
+			this.#revokedFamilies.add(record.familyId);
+		}
+	}
+
+	/** Handles one request, whatever its host: auth (`/authorize`, `/oauth/token`) and API paths share one namespace. */
+	public readonly handle = async (request: Request): Promise<Response> => {
+		const url = new URL(request.url);
+		this.requests.push({ method: request.method, path: url.pathname });
+		const fault = this.#takeFault(url.pathname);
+		if (fault?.delayMs) {
+			await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+		}
+		if (fault?.status !== undefined) {
+			return new Response(fault.body ?? "", { status: fault.status, headers: { "Content-Type": fault.contentType ?? "application/json" } });
+		}
+		const route = `${request.method} ${url.pathname}`;
+		if (route === "GET /authorize") return this.#authorize(url);
+		if (route === "POST /authorize/decision") return this.#decision(request);
+		if (route === "POST /oauth/token") return this.#token(request);
+		if (route === "GET /me") return this.#me(request);
+		if (route === "GET /oauth/token/accessible-resources") return this.#accessibleResources(request);
+		const gateway = /^\/ex\/(jira|confluence)\/([^/]+)(\/.*)$/.exec(url.pathname);
+		if (request.method === "GET" && gateway)
+			return this.#gateway(request, gateway[1] as string, gateway[2] as string, gateway[3] as string, url);
+		return json(
+			{
+				code: 404,
+				message:
+					"Not found: the Atlassian emulator serves /authorize, /oauth/token, /me, accessible-resources and /ex/{product}/{cloudId}/…",
+			},
+			404,
+		);
+	};
+
+	#takeFault(path: string): EmulatorFault | undefined {
+		const index = this.#faults.findIndex((fault) => path.startsWith(fault.pathPrefix ?? "/"));
+		const fault = this.#faults[index];
+		if (fault === undefined) return undefined;
+		fault.times = (fault.times ?? 1) - 1;
+		if (fault.times <= 0) this.#faults.splice(index, 1);
+		return fault;
+	}
+
+	#authorize(url: URL): Response {
+		const params = url.searchParams;
+		const client = this.clients.find((candidate) => candidate.clientId === params.get("client_id"));
+		if (!client) return errorPage(400, `Unknown client_id "${params.get("client_id") ?? ""}": register the app first.`);
+		const redirectURI = params.get("redirect_uri") ?? "";
+		if (!client.redirectURIs.includes(redirectURI))
+			return errorPage(400, `redirect_uri "${redirectURI}" is not a callback URL of this app.`);
+		if (params.get("response_type") !== "code") return errorPage(400, 'response_type must be "code".');
+		const audience = params.get("audience");
+		if (audience === null || !(this.#audiences.includes(audience) || audience === url.host)) {
+			return errorPage(400, `audience must be api.atlassian.com (or this emulator's host, ${url.host}).`);
+		}
+		const scopes = (params.get("scope") ?? "").split(" ").filter(Boolean);
+		return new Response(
+			consentPage({
+				clientId: client.clientId,
+				redirectURI,
+				state: params.get("state"),
+				scopes,
+				users: this.users.map((user) => ({ accountId: user.profile.account_id, name: user.profile.name, email: user.profile.email })),
+			}),
+			{ headers: { "Content-Type": "text/html; charset=utf-8" } },
+		);
+	}
+
+	async #decision(request: Request): Promise<Response> {
+		const form = new URLSearchParams(await request.text());
+		const client = this.clients.find((candidate) => candidate.clientId === form.get("client_id"));
+		const redirectURI = form.get("redirect_uri") ?? "";
+		if (!client?.redirectURIs.includes(redirectURI)) return errorPage(400, "Invalid consent form.");
+		const target = new URL(redirectURI);
+		if (form.get("decision") === "accept") {
+			const code = this.issueAuthorizationCode({
+				clientId: client.clientId,
+				redirectURI,
+				scopes: (form.get("scope") ?? "").split(" ").filter(Boolean),
+				accountId: form.get("account_id") ?? undefined,
+			});
+			target.searchParams.set("code", code);
+		} else {
+			target.searchParams.set("error", "access_denied");
+			target.searchParams.set("error_description", "User did not authorize the request");
+		}
+		const state = form.get("state");
+		if (state !== null) target.searchParams.set("state", state);
+		return new Response(null, { status: 302, headers: { Location: target.href } });
+	}
+
+	async #token(request: Request): Promise<Response> {
+		const text = await request.text();
+		let body: Record<string, unknown>;
+		try {
+			body = (request.headers.get("content-type") ?? "").includes("application/json")
+				? (JSON.parse(text) as Record<string, unknown>)
+				: Object.fromEntries(new URLSearchParams(text));
+		} catch {
+			return json({ error: "invalid_request", error_description: "Malformed request body" }, 400);
+		}
+		const client = this.clients.find((candidate) => candidate.clientId === body.client_id);
+		if (!client || client.clientSecret !== body.client_secret) {
+			return json({ error: "access_denied", error_description: "Unauthorized" }, 401);
+		}
+		if (body.grant_type === "authorization_code") return this.#exchangeCode(client, body);
+		if (body.grant_type === "refresh_token") return this.#refresh(client, body);
+		return json({ error: "unsupported_grant_type", error_description: "Unsupported grant type" }, 400);
+	}
+
+	#exchangeCode(client: EmulatedClient, body: Record<string, unknown>): Response {
+		const code = this.#codes.get(String(body.code));
+		if (!code || code.clientId !== client.clientId || code.expiresAt <= this.now()) {
+			return json({ error: "invalid_grant", error_description: "Invalid authorization code" }, 403);
+		}
+		if (code.used) {
+			// A replayed code revokes what it issued (RFC 6749 §4.1.2).
+			if (code.familyId !== null) this.#revokedFamilies.add(code.familyId);
+			return json({ error: "invalid_grant", error_description: "Invalid authorization code" }, 403);
+		}
+		if (body.redirect_uri !== code.redirectURI) {
+			return json({ error: "invalid_grant", error_description: "redirect_uri does not match the authorization request" }, 403);
+		}
+		code.used = true;
+		code.familyId = randomToken("family-");
+		return json(this.#issueTokens(client.clientId, code.accountId, code.scopes, code.familyId));
+	}
+
+	#refresh(client: EmulatedClient, body: Record<string, unknown>): Response {
+		const refreshToken = String(body.refresh_token);
+		const record = this.#refreshTokens.get(refreshToken);
+		const dead = { error: "invalid_grant", error_description: "Unknown or invalid refresh token." };
+		if (!record || record.clientId !== client.clientId || this.#revokedFamilies.has(record.familyId)) return json(dead, 403);
+		if (record.spent) {
+			// Reuse of a rotated refresh token: the whole family is revoked, as Atlassian does outside its leeway.
+			this.#revokedFamilies.add(record.familyId);
+			return json(dead, 403);
+		}
+		if (this.now() - record.lastUsedAt > this.#refreshInactivityMs) return json(dead, 403);
+		record.spent = true;
+		return json(this.#issueTokens(client.clientId, record.accountId, record.scopes, record.familyId));
+	}
+
+	#issueTokens(clientId: string, accountId: string, scopes: string[], familyId: string): Record<string, unknown> {
+		const accessToken = randomToken("emulator-at-");
+		this.#accessTokens.set(accessToken, { accountId, scopes, expiresAt: this.now() + this.#accessTokenLifetimeMs, familyId });
+		const response: Record<string, unknown> = {
+			access_token: accessToken,
+			expires_in: this.#accessTokenLifetimeMs / 1000,
+			token_type: "Bearer",
+			scope: scopes.join(" "),
+		};
+		if (scopes.includes("offline_access")) {
+			const refreshToken = randomToken("emulator-rt-");
+			this.#refreshTokens.set(refreshToken, { familyId, clientId, accountId, scopes, spent: false, lastUsedAt: this.now() });
+			response.refresh_token = refreshToken;
+		}
+		return response;
+	}
+
+	/** The token's record, or the 401 Atlassian answers for a missing, unknown, revoked or expired token. */
+	#authenticate(request: Request): AccessTokenRecord | Response {
+		const header = request.headers.get("authorization") ?? "";
+		const record = header.startsWith("Bearer ") ? this.#accessTokens.get(header.slice(7)) : undefined;
+		if (!record || record.expiresAt <= this.now() || this.#revokedFamilies.has(record.familyId)) {
+			return json({ code: 401, message: "Unauthorized" }, 401);
+		}
+		return record;
+	}
+
+	#user(accountId: string): EmulatedUser | undefined {
+		return this.users.find((user) => user.profile.account_id === accountId);
+	}
+
+	#grantedSites(token: AccessTokenRecord): { site: EmulatedSite; scopes: string[] }[] {
+		const user = this.#user(token.accountId);
+		return this.sites
+			.filter((site) => user?.siteIds.includes(site.id))
+			.map((site) => ({ site, scopes: site.scopes.filter((scope) => token.scopes.includes(scope)) }))
+			.filter(({ scopes }) => scopes.length > 0);
+	}
+
+	#me(request: Request): Response {
+		const token = this.#authenticate(request);
+		if (token instanceof Response) return token;
+		if (!token.scopes.includes("read:me")) return json({ code: 403, message: "Unauthorized; scope does not match" }, 403);
+		return json(this.#user(token.accountId)?.profile ?? {});
+	}
+
+	#accessibleResources(request: Request): Response {
+		const token = this.#authenticate(request);
+		if (token instanceof Response) return token;
+		return json(
+			this.#grantedSites(token).map(({ site, scopes }) => ({
+				id: site.id,
+				url: site.url,
+				name: site.name,
+				scopes,
+				avatarUrl: site.avatarUrl,
+			})),
+		);
+	}
+
+	#gateway(request: Request, product: string, cloudId: string, path: string, url: URL): Response {
+		const token = this.#authenticate(request);
+		if (token instanceof Response) return token;
+		const granted = this.#grantedSites(token).find(({ site }) => site.id === cloudId);
+		if (!granted) return json({ code: 404, message: "No site with this cloud id is accessible with this token" }, 404);
+		const requireScope = (scope: string) =>
+			granted.scopes.includes(scope) ? null : json({ code: 403, message: "Unauthorized; scope does not match" }, 403);
+		const { site } = granted;
+		const base = `https://api.atlassian.com/ex/${product}/${site.id}`;
+		const user = this.#user(token.accountId)?.profile;
+		if (product === "jira" && path === "/rest/api/3/myself") {
+			return (
+				requireScope("read:jira-user") ??
+				json({
+					self: `${base}/rest/api/3/user?accountId=${user?.account_id}`,
+					accountId: user?.account_id,
+					accountType: user?.account_type,
+					emailAddress: user?.email,
+					displayName: user?.name,
+					active: user?.account_status === "active",
+					timeZone: user?.zoneinfo,
+					locale: user?.locale,
+				})
+			);
+		}
+		if (product === "jira" && path === "/rest/api/3/project/search") {
+			const denied = requireScope("read:jira-work");
+			if (denied) return denied;
+			const startAt = Number(url.searchParams.get("startAt") ?? 0);
+			const maxResults = Number(url.searchParams.get("maxResults") ?? 50);
+			const values = site.projects.slice(startAt, startAt + maxResults).map((project) => ({
+				self: `${base}/rest/api/3/project/${project.id}`,
+				id: project.id,
+				key: project.key,
+				name: project.name,
+				projectTypeKey: project.projectTypeKey,
+				simplified: false,
+				style: "classic",
+				isPrivate: false,
+			}));
+			return json({
+				self: `${base}/rest/api/3/project/search?startAt=${startAt}&maxResults=${maxResults}`,
+				maxResults,
+				startAt,
+				total: site.projects.length,
+				isLast: startAt + maxResults >= site.projects.length,
+				values,
+			});
+		}
+		if (product === "confluence" && path === "/wiki/api/v2/spaces") {
+			return (
+				requireScope("read:confluence-space.summary") ??
+				json({
+					results: site.spaces.map((space) => ({ id: space.id, key: space.key, name: space.name, type: space.type, status: "current" })),
+					_links: { base: `${site.url}/wiki` },
+				})
+			);
+		}
+		return json({ errorMessages: [`The Atlassian emulator does not implement ${path}`] }, 404);
+	}
+}

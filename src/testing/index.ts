@@ -1,0 +1,6 @@
+export { AtlassianEmulator, type AtlassianEmulatorOptions, type EmulatorFault } from "./atlassian-emulator.js";
+export { type RunningAtlassianEmulator, startAtlassianEmulator } from "./emulator-server.js";
+export type { EmulatedClient, EmulatedProject, EmulatedSite, EmulatedSpace, EmulatedUser } from "./fixtures.js";
+export { DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER } from "./fixtures.js";
+export { type LoopbackServer, type LoopbackServerOptions, startLoopbackServer, type WebHandler } from "./loopback-server.js";
+export { type AtlassianHandlersOptions, createAtlassianHandlers } from "./msw-handlers.js";

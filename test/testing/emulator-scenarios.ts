@@ -1,0 +1,185 @@
+import { describe, expect, it } from "vitest";
+import {
+	ArcticFetchError,
+	type Atlassian,
+	AtlassianAPIError,
+	type AtlassianOptions,
+	createGatewayURL,
+	isReauthorizationRequired,
+	OAuth2RequestError,
+	UnexpectedResponseError,
+} from "../../src/index.js";
+import { type AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER } from "../../src/testing/index.js";
+
+export const REDIRECT_URI = DEFAULT_CLIENT.redirectURIs[0] as string;
+const ALL_SCOPES = ["read:me", "offline_access", "read:jira-work", "read:jira-user", "read:confluence-space.summary"];
+
+export interface EmulatorFixture {
+	emulator: AtlassianEmulator;
+	/** An Atlassian client pointed at this emulator (msw: the real hosts; server: `hosts`). */
+	atlassian(options?: Partial<AtlassianOptions> & { clientSecret?: string; redirectURI?: string }): Atlassian;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+	try {
+		await promise;
+	} catch (error) {
+		return error;
+	}
+	throw new Error("expected a rejection");
+}
+
+/** The same behaviour, whichever way the emulator is reached (msw or a loopback port). */
+export function emulatorScenarios(fixture: () => EmulatorFixture) {
+	async function signIn(scopes = ALL_SCOPES) {
+		const { emulator, atlassian } = fixture();
+		const code = emulator.issueAuthorizationCode({ redirectURI: REDIRECT_URI, scopes });
+		const client = atlassian();
+		return { client, tokens: await client.validateAuthorizationCode(code), emulator };
+	}
+
+	describe("sign-in and APIs", () => {
+		it("exchanges a code and serves the user, the sites and the gateway APIs", async () => {
+			const { client, tokens } = await signIn();
+			expect(tokens.tokenType()).toBe("Bearer");
+			expect(tokens.accessTokenExpiresInSeconds()).toBe(3600);
+			expect(tokens.hasRefreshToken()).toBe(true);
+			expect(tokens.scopes()).toEqual(ALL_SCOPES);
+			const accessToken = tokens.accessToken();
+			expect(await client.getUser(accessToken)).toEqual(DEFAULT_USER.profile);
+			const sites = await client.getAccessibleResources(accessToken);
+			expect(sites).toEqual([
+				{
+					id: DEFAULT_SITE.id,
+					url: DEFAULT_SITE.url,
+					name: DEFAULT_SITE.name,
+					avatarUrl: DEFAULT_SITE.avatarUrl,
+					scopes: ["read:jira-work", "read:jira-user", "read:confluence-space.summary"],
+				},
+			]);
+			const projects = (await client.getResource(
+				accessToken,
+				createGatewayURL(client, "jira", DEFAULT_SITE.id, "rest/api/3/project/search"),
+			)) as {
+				values: { key: string }[];
+				total: number;
+			};
+			expect(projects.values.map((project) => project.key)).toEqual(["ENG", "OPS", "MKT"]);
+			expect(projects.total).toBe(3);
+			const myself = (await client.getResource(accessToken, createGatewayURL(client, "jira", DEFAULT_SITE.id, "rest/api/3/myself"))) as {
+				accountId: string;
+			};
+			expect(myself.accountId).toBe(DEFAULT_USER.profile.account_id);
+			const spaces = (await client.getResource(
+				accessToken,
+				createGatewayURL(client, "confluence", DEFAULT_SITE.id, "wiki/api/v2/spaces"),
+			)) as {
+				results: { key: string }[];
+			};
+			expect(spaces.results.map((space) => space.key)).toEqual(["DOCS", "~mia"]);
+		});
+
+		it("gives no refresh token without offline_access", async () => {
+			const { tokens } = await signIn(["read:me"]);
+			expect(tokens.hasRefreshToken()).toBe(false);
+		});
+
+		it("codes are single-use", async () => {
+			const { emulator, atlassian } = fixture();
+			const code = emulator.issueAuthorizationCode({ redirectURI: REDIRECT_URI, scopes: ALL_SCOPES });
+			const client = atlassian();
+			const first = await client.validateAuthorizationCode(code);
+			const error = await rejection(client.validateAuthorizationCode(code));
+			expect(error).toBeInstanceOf(OAuth2RequestError);
+			expect(error).toMatchObject({ code: "invalid_grant", status: 403 });
+			// The replay also revoked what the code issued.
+			expect(await rejection(client.getUser(first.accessToken()))).toMatchObject({ status: 401 });
+		});
+
+		it("codes are bound to their redirect_uri", async () => {
+			const { emulator, atlassian } = fixture();
+			const code = emulator.issueAuthorizationCode({ redirectURI: REDIRECT_URI, scopes: ALL_SCOPES });
+			const error = await rejection(atlassian({ redirectURI: "http://localhost:3000/other" }).validateAuthorizationCode(code));
+			expect(error).toMatchObject({ code: "invalid_grant", status: 403 });
+		});
+
+		it("a wrong client secret is 401 access_denied, which is not the user's problem", async () => {
+			const { emulator, atlassian } = fixture();
+			const code = emulator.issueAuthorizationCode({ redirectURI: REDIRECT_URI, scopes: ALL_SCOPES });
+			const error = await rejection(atlassian({ clientSecret: "wrong" }).validateAuthorizationCode(code));
+			expect(error).toBeInstanceOf(OAuth2RequestError);
+			expect(error).toMatchObject({ code: "access_denied", status: 401 });
+			expect(isReauthorizationRequired(error)).toBe(false);
+		});
+	});
+
+	describe("tokens", () => {
+		it("refresh tokens rotate, and reusing a spent one revokes the whole family", async () => {
+			const { client, tokens } = await signIn();
+			const refreshed = await client.refreshAccessToken(tokens.refreshToken());
+			expect(refreshed.refreshToken()).not.toBe(tokens.refreshToken());
+			expect(await client.getUser(refreshed.accessToken())).toMatchObject({ name: DEFAULT_USER.profile.name });
+			const reuse = await rejection(client.refreshAccessToken(tokens.refreshToken()));
+			expect(reuse).toMatchObject({ code: "invalid_grant", status: 403 });
+			expect(isReauthorizationRequired(reuse)).toBe(true);
+			expect(await rejection(client.refreshAccessToken(refreshed.refreshToken()))).toMatchObject({ code: "invalid_grant" });
+			expect(await rejection(client.getUser(refreshed.accessToken()))).toMatchObject({ status: 401 });
+		});
+
+		it("access tokens expire on the emulator's clock", async () => {
+			const { client, tokens, emulator } = await signIn();
+			emulator.advanceTime(3601 * 1000);
+			const error = await rejection(client.getUser(tokens.accessToken()));
+			expect(error).toBeInstanceOf(AtlassianAPIError);
+			expect((error as AtlassianAPIError).status).toBe(401);
+			const refreshed = await client.refreshAccessToken(tokens.refreshToken());
+			expect((await client.getUser(refreshed.accessToken())).account_id).toBe(DEFAULT_USER.profile.account_id);
+		});
+
+		it("refresh tokens die after 90 days unused", async () => {
+			const { client, tokens, emulator } = await signIn();
+			emulator.advanceTime(91 * 24 * 3600 * 1000);
+			expect(await rejection(client.refreshAccessToken(tokens.refreshToken()))).toMatchObject({ code: "invalid_grant", status: 403 });
+		});
+
+		it("a missing scope is 403 on the API", async () => {
+			const { client, tokens } = await signIn(["read:jira-user", "offline_access"]);
+			const me = await rejection(client.getUser(tokens.accessToken()));
+			expect(me).toMatchObject({ status: 403 });
+			const projects = await rejection(
+				client.getResource(tokens.accessToken(), createGatewayURL(client, "jira", DEFAULT_SITE.id, "rest/api/3/project/search")),
+			);
+			expect(projects).toBeInstanceOf(AtlassianAPIError);
+			expect((projects as AtlassianAPIError).status).toBe(403);
+		});
+
+		it("an unknown cloud id is 404", async () => {
+			const { client, tokens } = await signIn();
+			const error = await rejection(
+				client.getResource(
+					tokens.accessToken(),
+					createGatewayURL(client, "jira", "00000000-0000-0000-0000-000000000000", "rest/api/3/myself"),
+				),
+			);
+			expect(error).toMatchObject({ status: 404 });
+		});
+	});
+
+	describe("faults", () => {
+		it("serves injected 5xx, HTML error pages and slow responses once each", async () => {
+			const { client, tokens, emulator } = await signIn();
+			emulator.injectFault({ pathPrefix: "/oauth/token", status: 503, body: '{"error":"temporarily_unavailable"}' });
+			expect(await rejection(client.refreshAccessToken(tokens.refreshToken()))).toMatchObject({
+				code: "temporarily_unavailable",
+				status: 503,
+			});
+			emulator.injectFault({ pathPrefix: "/oauth/token", status: 502, body: "<html>Bad gateway</html>", contentType: "text/html" });
+			expect(await rejection(client.refreshAccessToken(tokens.refreshToken()))).toBeInstanceOf(UnexpectedResponseError);
+			emulator.injectFault({ pathPrefix: "/me", delayMs: 1_000 });
+			const impatient = fixture().atlassian({ timeoutMs: 100 });
+			expect(await rejection(impatient.getUser(tokens.accessToken()))).toBeInstanceOf(ArcticFetchError);
+			// The faults were consumed; the grant is intact.
+			expect((await client.refreshAccessToken(tokens.refreshToken())).accessToken()).toMatch(/^emulator-at-/);
+		});
+	});
+}

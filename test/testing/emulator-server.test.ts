@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Atlassian, generateState } from "../../src/index.js";
+import { DEFAULT_CLIENT, type RunningAtlassianEmulator, startAtlassianEmulator, startLoopbackServer } from "../../src/testing/index.js";
+import { emulatorScenarios, REDIRECT_URI } from "./emulator-scenarios.js";
+
+let running: RunningAtlassianEmulator;
+
+// A fresh emulator (state and port) for every test.
+beforeEach(async () => {
+	running = await startAtlassianEmulator();
+});
+afterEach(async () => {
+	await running.close();
+});
+
+describe("Atlassian emulator on a loopback port", () => {
+	emulatorScenarios(() => ({
+		emulator: running.emulator,
+		atlassian: (options = {}) =>
+			new Atlassian(DEFAULT_CLIENT.clientId, options.clientSecret ?? DEFAULT_CLIENT.clientSecret, options.redirectURI ?? REDIRECT_URI, {
+				...options,
+				hosts: running.hosts,
+			}),
+	}));
+
+	it("listens on 127.0.0.1 with a free port", () => {
+		expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+	});
+
+	describe("consent page", () => {
+		const atlassian = () => new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, REDIRECT_URI, { hosts: running.hosts });
+
+		it("shows the requested scopes with Accept and Decline buttons", async () => {
+			const response = await fetch(atlassian().createAuthorizationURL("st", ["read:me", "offline_access"]));
+			expect(response.status).toBe(200);
+			const html = await response.text();
+			expect(html).toContain("<li>read:me</li>");
+			expect(html).toContain("<li>offline_access</li>");
+			expect(html).toMatch(/<button[^>]*value="accept"[^>]*>Accept<\/button>/);
+			expect(html).toMatch(/<button[^>]*value="decline"[^>]*>Decline<\/button>/);
+		});
+
+		it.each([
+			["an unknown client_id", { client_id: "nope" }],
+			["an unregistered redirect_uri", { redirect_uri: "https://evil.example/cb" }],
+			["response_type other than code", { response_type: "token" }],
+			["a wrong audience", { audience: "example.com" }],
+		])("refuses %s with a 400 page", async (_, override) => {
+			const url = atlassian().createAuthorizationURL("st", ["read:me"]);
+			for (const [name, value] of Object.entries(override)) url.searchParams.set(name, value);
+			expect((await fetch(url)).status).toBe(400);
+		});
+
+		async function decide(decision: "accept" | "decline", state: string) {
+			const body = new URLSearchParams({
+				client_id: DEFAULT_CLIENT.clientId,
+				redirect_uri: REDIRECT_URI,
+				state,
+				scope: "read:me offline_access",
+				decision,
+			});
+			const response = await fetch(`${running.url}/authorize/decision`, { method: "POST", body, redirect: "manual" });
+			expect(response.status).toBe(302);
+			return new URL(response.headers.get("location") ?? "");
+		}
+
+		it("Accept redirects with a working code and the state", async () => {
+			const state = generateState();
+			const location = await decide("accept", state);
+			expect(location.origin + location.pathname).toBe(REDIRECT_URI);
+			expect(location.searchParams.get("state")).toBe(state);
+			const tokens = await atlassian().validateAuthorizationCode(location.searchParams.get("code") ?? "");
+			expect(tokens.scopes()).toEqual(["read:me", "offline_access"]);
+		});
+
+		it("Decline redirects with access_denied and the state", async () => {
+			const location = await decide("decline", "st-2");
+			expect(Object.fromEntries(location.searchParams)).toEqual({
+				error: "access_denied",
+				error_description: "User did not authorize the request",
+				state: "st-2",
+			});
+		});
+	});
+});
+
+describe("startLoopbackServer", () => {
+	it("serves a Web handler, passing bodies, headers and several Set-Cookie headers", async () => {
+		const server = await startLoopbackServer(async (request) => {
+			const headers = new Headers({ "X-Echo": request.headers.get("x-test") ?? "" });
+			headers.append("Set-Cookie", "a=1");
+			headers.append("Set-Cookie", "b=2");
+			return new Response(`${request.method} ${new URL(request.url).pathname} ${await request.text()}`, { status: 201, headers });
+		});
+		try {
+			const response = await fetch(`${server.url}/path?q=1`, { method: "POST", body: "hello", headers: { "X-Test": "yes" } });
+			expect(response.status).toBe(201);
+			expect(await response.text()).toBe("POST /path hello");
+			expect(response.headers.get("x-echo")).toBe("yes");
+			expect(response.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+		} finally {
+			await server.close();
+		}
+	});
+
+	it("answers 500 when the handler throws, and refuses non-loopback addresses", async () => {
+		const server = await startLoopbackServer(() => {
+			throw new Error("boom");
+		});
+		try {
+			expect((await fetch(server.url)).status).toBe(500);
+		} finally {
+			await server.close();
+		}
+		await expect(startLoopbackServer(() => new Response(), { hostname: "0.0.0.0" as never })).rejects.toThrow(TypeError);
+	});
+});
