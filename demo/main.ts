@@ -1,0 +1,44 @@
+// `npm run demo`: a real "Sign in with Atlassian" on this machine.
+// Without credentials it runs against the offline Atlassian emulator; with ATLASSIAN_CLIENT_ID and
+// ATLASSIAN_CLIENT_SECRET (environment or .env) it uses real Atlassian.
+import { existsSync } from "node:fs";
+import { Atlassian } from "../src/index.js";
+import { startAtlassianEmulator, startLoopbackServer } from "../src/testing/index.js";
+import { createDemoApp } from "./app.js";
+
+if (existsSync(".env")) process.loadEnvFile(".env");
+
+const port = Number(process.env.PORT ?? 3000);
+const appURL = `http://localhost:${port}`;
+const redirectURI = `${appURL}/login/atlassian/callback`;
+const clientId = process.env.ATLASSIAN_CLIENT_ID;
+const clientSecret = process.env.ATLASSIAN_CLIENT_SECRET;
+
+let atlassian: Atlassian;
+let providerLabel: string;
+let closeEmulator = async () => {};
+
+if (clientId && clientSecret) {
+	atlassian = new Atlassian(clientId, clientSecret, redirectURI);
+	providerLabel = "real Atlassian (auth.atlassian.com)";
+	console.log(`Using real Atlassian. Register this callback URL on your app in the developer console:\n  ${redirectURI}`);
+} else {
+	const emulatorPort = process.env.EMULATOR_PORT ? Number(process.env.EMULATOR_PORT) : 0;
+	const emulator = await startAtlassianEmulator({
+		port: emulatorPort,
+		clients: [{ clientId: "demo-client-id", clientSecret: "demo-client-secret", redirectURIs: [redirectURI] }],
+	});
+	closeEmulator = emulator.close;
+	atlassian = new Atlassian("demo-client-id", "demo-client-secret", redirectURI, { hosts: emulator.hosts });
+	providerLabel = `the offline Atlassian emulator (${emulator.url})`;
+	console.log(`Atlassian emulator: ${emulator.url}  (set ATLASSIAN_CLIENT_ID and ATLASSIAN_CLIENT_SECRET to use real Atlassian)`);
+}
+
+const app = await startLoopbackServer(createDemoApp({ atlassian, providerLabel }), { port, hostname: "localhost" });
+console.log(`Demo app:           ${app.url}  — open it and click "Sign in with Atlassian". Ctrl+C stops.`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+	process.once(signal, () => {
+		void Promise.all([app.close(), closeEmulator()]).then(() => process.exit(0));
+	});
+}
