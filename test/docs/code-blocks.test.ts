@@ -58,8 +58,11 @@ it("every ts code block in README.md and docs/ type-checks", async () => {
 		}),
 	);
 	const output = await new Promise<string>((resolve) => {
-		execFile(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(outDir, "tsconfig.json")], { cwd: root }, (_error, stdout) =>
-			resolve(stdout),
+		execFile(
+			process.execPath,
+			[join(root, "node_modules/typescript/bin/tsc"), "-p", join(outDir, "tsconfig.json")],
+			{ cwd: root },
+			(_error, stdout) => resolve(stdout),
 		);
 	});
 	// Point each diagnostic at its Markdown source.

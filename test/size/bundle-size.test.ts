@@ -26,7 +26,9 @@ const SIGN_IN_BUDGET = 4_300;
 const MAIN_ENTRY_BUDGET = 11_300;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
-	const signIn = await gzippedBundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');
+	const signIn = await gzippedBundle(
+		'import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];',
+	);
 	const mainEntry = await gzippedBundle('export * from "./src/index.ts";');
 	const arctic = await gzippedBundle('import { Atlassian, generateState } from "arctic"; globalThis.keep = [Atlassian, generateState];');
 	console.log(
