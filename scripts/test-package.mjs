@@ -1,0 +1,109 @@
+// Checks the package as users receive it: npm pack → publint, attw, and a fresh consumer project
+// that imports, requires and type-checks every entry point. Run after `npm run build`.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), "atlassian-3lo-package-"));
+const run = (command, args, cwd = root) => {
+	console.log(`$ ${command} ${args.join(" ")}`);
+	execFileSync(command, args, { cwd, stdio: "inherit" });
+};
+
+try {
+	const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+	run("npm", ["pack", "--pack-destination", work, "--silent"]);
+	const tarball = join(work, `${manifest.name}-${manifest.version}.tgz`);
+
+	run("npx", ["publint", "--strict"]);
+	// node10 resolution predates "exports" and cannot see subpath entries; every modern resolver is checked.
+	run("npx", ["attw", tarball, "--profile", "node16"]);
+
+	const consumer = join(work, "consumer");
+	execFileSync("mkdir", ["-p", consumer]);
+	writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+	const versions = manifest.devDependencies;
+	run(
+		"npm",
+		[
+			"install",
+			"--no-audit",
+			"--no-fund",
+			"--loglevel=error",
+			tarball,
+			`typescript@${versions.typescript}`,
+			`@types/node@${versions["@types/node"]}`,
+			`ioredis@${versions.ioredis}`,
+			`msw@${versions.msw}`,
+		],
+		consumer,
+	);
+
+	writeFileSync(
+		join(consumer, "esm.mjs"),
+		`import { Atlassian, generateState, OAuth2RequestError } from "atlassian-3lo";
+import { RedisTokenStore } from "atlassian-3lo/redis";
+import { startAtlassianEmulator } from "atlassian-3lo/testing";
+const running = await startAtlassianEmulator();
+const atlassian = new Atlassian("emulator-client-id", "emulator-client-secret", "http://localhost:3000/login/atlassian/callback", { hosts: running.hosts });
+const code = running.emulator.issueAuthorizationCode({ redirectURI: "http://localhost:3000/login/atlassian/callback", scopes: ["read:me", "offline_access"] });
+const tokens = await atlassian.validateAuthorizationCode(code);
+const user = await atlassian.getUser(tokens.accessToken());
+await atlassian.refreshAccessToken(tokens.refreshToken());
+const error = await atlassian.refreshAccessToken(tokens.refreshToken()).catch((e) => e);
+await running.close();
+if (!(error instanceof OAuth2RequestError) || error.status !== 403) throw new Error("expected 403 invalid_grant");
+if (typeof RedisTokenStore !== "function" || generateState().length !== 43) throw new Error("bad exports");
+console.log("ESM import: ok,", user.name);
+`,
+	);
+	writeFileSync(
+		join(consumer, "cjs.cjs"),
+		`const { Atlassian, OAuth2Tokens, TokenManager } = require("atlassian-3lo");
+const { RedisTokenStore } = require("atlassian-3lo/redis");
+const { AtlassianEmulator } = require("atlassian-3lo/testing");
+const url = new Atlassian("id", "secret", "https://app.example/cb").createAuthorizationURL("state", ["read:me"]);
+if (url.host !== "auth.atlassian.com" || typeof TokenManager !== "function" || typeof RedisTokenStore !== "function" || typeof AtlassianEmulator !== "function") throw new Error("bad exports");
+if (new OAuth2Tokens({ access_token: "a" }).accessToken() !== "a") throw new Error("bad tokens");
+console.log("CJS require: ok");
+`,
+	);
+	writeFileSync(
+		join(consumer, "consumer.ts"),
+		`import { Atlassian, type AtlassianUser, OAuth2RequestError, type OAuth2Tokens, TokenManager, MemoryTokenStore } from "atlassian-3lo";
+import { RedisTokenStore } from "atlassian-3lo/redis";
+import { AtlassianEmulator, createAtlassianHandlers } from "atlassian-3lo/testing";
+import { Redis } from "ioredis";
+const atlassian = new Atlassian("id", "secret", "https://app.example/cb");
+export async function run(): Promise<AtlassianUser | null> {
+	try {
+		const tokens: OAuth2Tokens = await atlassian.refreshAccessToken("rt");
+		return await atlassian.getUser(tokens.accessToken());
+	} catch (error) {
+		if (error instanceof OAuth2RequestError) return null;
+		throw error;
+	}
+}
+export const manager = new TokenManager(atlassian, { store: new MemoryTokenStore() });
+export const redisStore = new RedisTokenStore({ client: new Redis({ lazyConnect: true }) });
+export const handlers = createAtlassianHandlers(new AtlassianEmulator());
+`,
+	);
+	run("node", ["esm.mjs"], consumer);
+	run("node", ["cjs.cjs"], consumer);
+	for (const resolution of [
+		["--module", "node16", "--moduleResolution", "node16"],
+		["--module", "esnext", "--moduleResolution", "bundler"],
+	]) {
+		run(
+			"npx",
+			["tsc", "--noEmit", "--strict", "--skipLibCheck", "--target", "es2022", "--types", "node", ...resolution, "consumer.ts"],
+			consumer,
+		);
+	}
+	console.log("package checks: ok");
+} finally {
+	rmSync(work, { recursive: true, force: true });
+}
