@@ -1,0 +1,4 @@
+import { runSmoke } from "./smoke.mjs";
+
+const passed = await runSmoke();
+console.log(`ok: ${passed.join(", ")}`);
