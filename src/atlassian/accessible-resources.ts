@@ -1,5 +1,5 @@
-import type { RequestOptions, TransportOptions } from "../oauth2/transport.js";
-import { getResource, hasStrings, invalidShape, isObject } from "./resource-request.js";
+import type { RequestOptions } from "../oauth2/transport.js";
+import { getResource, hasStrings, isObject, type ResourceTransport } from "./resource-request.js";
 
 /** A site the grant reaches, from `GET {apiGateway}/oauth/token/accessible-resources`. */
 export interface AccessibleResource {
@@ -13,14 +13,8 @@ export interface AccessibleResource {
 	avatarUrl: string;
 }
 
-export async function fetchAccessibleResources(
-	apiGateway: string,
-	accessToken: string,
-	transport: TransportOptions,
-	options?: RequestOptions,
-): Promise<AccessibleResource[]> {
-	const data = await getResource(`${apiGateway}/oauth/token/accessible-resources`, accessToken, transport, options);
-	if (
+function isAccessibleResourceList(data: unknown): data is AccessibleResource[] {
+	return (
 		Array.isArray(data) &&
 		data.every(
 			(site) =>
@@ -29,8 +23,14 @@ export async function fetchAccessibleResources(
 				Array.isArray(site.scopes) &&
 				site.scopes.every((scope) => typeof scope === "string"),
 		)
-	) {
-		return data as AccessibleResource[];
-	}
-	throw invalidShape(data, [accessToken]);
+	);
+}
+
+export function fetchAccessibleResources(
+	apiGateway: string,
+	accessToken: string,
+	transport: ResourceTransport,
+	options?: RequestOptions,
+): Promise<AccessibleResource[]> {
+	return getResource(`${apiGateway}/oauth/token/accessible-resources`, accessToken, transport, options, isAccessibleResourceList);
 }

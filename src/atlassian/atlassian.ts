@@ -1,9 +1,9 @@
 import { AuthorizationCodeClient } from "../oauth2/authorization-code-client.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
-import type { FetchFunction, RequestOptions, TransportOptions } from "../oauth2/transport.js";
+import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
 import { type AccessibleResource, fetchAccessibleResources } from "./accessible-resources.js";
 import { type AtlassianCloud, type AtlassianHostOverrides, cloudHosts, customHosts } from "./cloud.js";
-import { getResource } from "./resource-request.js";
+import { getResource, type ResourceTransport } from "./resource-request.js";
 import type { AtlassianScope } from "./scopes.js";
 import { type AtlassianUser, fetchUser } from "./user.js";
 
@@ -26,7 +26,7 @@ export class Atlassian {
 	public readonly apiGateway: string;
 	public readonly redirectURI: string;
 	readonly #client: AuthorizationCodeClient;
-	readonly #transport: TransportOptions;
+	readonly #transport: ResourceTransport;
 
 	constructor(clientId: string, clientSecret: string, redirectURI: string, options: AtlassianOptions = {}) {
 		const hosts = options.hosts ? customHosts(options.hosts) : cloudHosts(options.cloud ?? "commercial");
@@ -34,9 +34,10 @@ export class Atlassian {
 		this.authorizationEndpoint = `${hosts.authorizationServer}/authorize`;
 		this.tokenEndpoint = `${hosts.authorizationServer}/oauth/token`;
 		this.redirectURI = redirectURI;
-		this.#transport = { fetch: options.fetch, timeoutMs: options.timeoutMs };
+		this.#transport = { fetch: options.fetch, timeoutMs: options.timeoutMs, secrets: [clientSecret] };
 		this.#client = new AuthorizationCodeClient(clientId, clientSecret, redirectURI, {
-			...this.#transport,
+			fetch: options.fetch,
+			timeoutMs: options.timeoutMs,
 			clientAuthentication: "body",
 			bodyEncoding: "json",
 			authorizationParameters: { audience: hosts.audience, prompt: "consent" },

@@ -2,25 +2,33 @@ import { UnexpectedErrorResponseBodyError } from "../oauth2/errors.js";
 import { type RequestOptions, redactData, send, type TransportOptions, toResource } from "../oauth2/transport.js";
 import { AtlassianAPIError } from "./api-error.js";
 
-/** GET a JSON resource with a bearer token, through the one transport, keeping the token out of errors. */
-export async function getResource(
+/** The transport of resource requests, with the client secret: neither it nor the access token may surface in an error. */
+export interface ResourceTransport extends TransportOptions {
+	secrets: readonly string[];
+}
+
+/**
+ * GET a JSON resource with a bearer token, through the one transport. With `isValid`, a body of the
+ * wrong shape is an `UnexpectedErrorResponseBodyError`, not a lie in the type.
+ */
+export async function getResource<T = unknown>(
 	url: string,
 	accessToken: string,
-	transport: TransportOptions,
+	transport: ResourceTransport,
 	options?: RequestOptions,
-): Promise<unknown> {
-	const secrets = [accessToken];
+	isValid?: (data: unknown) => data is T,
+): Promise<T> {
+	const secrets = [accessToken, ...transport.secrets];
 	const response = await send(
 		{ url, method: "GET", headers: { Authorization: `Bearer ${accessToken}`, Accept: "application/json" }, secrets },
 		transport,
 		options,
 	);
-	return toResource(response, secrets, (status, data) => new AtlassianAPIError(status, data));
-}
-
-/** A body of the wrong shape is an error, not a lie in the type. */
-export function invalidShape(data: unknown, secrets: readonly string[]): UnexpectedErrorResponseBodyError {
-	return new UnexpectedErrorResponseBodyError(200, redactData(data, secrets));
+	const data = toResource(response, secrets, (status, body) => new AtlassianAPIError(status, body));
+	if (isValid && !isValid(data)) {
+		throw new UnexpectedErrorResponseBodyError(response.status, redactData(data, secrets));
+	}
+	return data as T;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

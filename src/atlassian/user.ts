@@ -1,5 +1,5 @@
-import type { RequestOptions, TransportOptions } from "../oauth2/transport.js";
-import { getResource, hasStrings, invalidShape, isObject } from "./resource-request.js";
+import type { RequestOptions } from "../oauth2/transport.js";
+import { getResource, hasStrings, isObject, type ResourceTransport } from "./resource-request.js";
 
 /** The signed-in user, from `GET {apiGateway}/me` (needs the `read:me` scope). */
 export interface AtlassianUser {
@@ -28,15 +28,15 @@ export interface AtlassianUser {
 const REQUIRED = ["account_id", "account_type", "name", "picture", "account_status"] as const;
 const OPTIONAL = ["email", "nickname", "zoneinfo", "locale"] as const;
 
-export async function fetchUser(
+function isAtlassianUser(data: unknown): data is AtlassianUser {
+	return isObject(data) && hasStrings(data, REQUIRED, OPTIONAL) && (data.extended_profile === undefined || isObject(data.extended_profile));
+}
+
+export function fetchUser(
 	apiGateway: string,
 	accessToken: string,
-	transport: TransportOptions,
+	transport: ResourceTransport,
 	options?: RequestOptions,
 ): Promise<AtlassianUser> {
-	const data = await getResource(`${apiGateway}/me`, accessToken, transport, options);
-	if (isObject(data) && hasStrings(data, REQUIRED, OPTIONAL) && (data.extended_profile === undefined || isObject(data.extended_profile))) {
-		return data as AtlassianUser;
-	}
-	throw invalidShape(data, [accessToken]);
+	return getResource(`${apiGateway}/me`, accessToken, transport, options, isAtlassianUser);
 }
