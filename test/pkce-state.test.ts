@@ -31,3 +31,11 @@ describe("PKCE", () => {
 		expect(url.searchParams.has("scope")).toBe(false);
 	});
 });
+
+describe("random pool", () => {
+	it("never hands out the same bytes twice across pool refills", () => {
+		const seen = new Set<string>();
+		for (let i = 0; i < 200; i++) seen.add(generateState());
+		expect(seen.size).toBe(200);
+	});
+});

@@ -46,9 +46,11 @@ export class Atlassian {
 
 	/** The consent-page URL. Include `offline_access` in `scopes` to receive a refresh token. */
 	public createAuthorizationURL(state: string, scopes: AtlassianScope[]): URL {
-		const url = this.#client.createAuthorizationURL(this.authorizationEndpoint, state, []);
-		// Atlassian requires the parameter even when no scope is requested.
-		url.searchParams.set("scope", scopes.join(" "));
+		const url = this.#client.createAuthorizationURL(this.authorizationEndpoint, state, scopes);
+		if (scopes.length === 0) {
+			// Atlassian requires the parameter even when no scope is requested.
+			url.searchParams.set("scope", "");
+		}
 		return url;
 	}
 

@@ -29,12 +29,14 @@ export class AuthorizationCodeClient {
 	readonly #clientPassword: string | null;
 	readonly #options: OAuth2ClientOptions;
 	readonly #secrets: readonly string[];
+	readonly #authorizationParameters: [string, string][];
 
 	constructor(clientId: string, clientPassword: string | null, redirectURI: string | null, options: OAuth2ClientOptions = {}) {
 		this.clientId = clientId;
 		this.#clientPassword = clientPassword;
 		this.redirectURI = redirectURI;
 		this.#options = options;
+		this.#authorizationParameters = Object.entries(options.authorizationParameters ?? {});
 		this.#secrets = clientPassword === null || clientPassword === "" ? [] : secretEncodings(clientId, clientPassword);
 	}
 
@@ -49,7 +51,7 @@ export class AuthorizationCodeClient {
 		if (scopes.length > 0) {
 			url.searchParams.set("scope", scopes.join(" "));
 		}
-		for (const [name, value] of Object.entries(this.#options.authorizationParameters ?? {})) {
+		for (const [name, value] of this.#authorizationParameters) {
 			url.searchParams.set(name, value);
 		}
 		return url;

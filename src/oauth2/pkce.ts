@@ -1,5 +1,6 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { randomBytes } from "./random.js";
 
 /** RFC 7636 code challenge methods. */
 export enum CodeChallengeMethod {
@@ -9,7 +10,7 @@ export enum CodeChallengeMethod {
 
 /** A PKCE code verifier: 32 random bytes, base64url without padding (43 characters, RFC 7636 §4.1). */
 export function generateCodeVerifier(): string {
-	return encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)));
+	return encodeBase64urlNoPadding(randomBytes(32));
 }
 
 export function createCodeChallenge(method: CodeChallengeMethod, codeVerifier: string): string {

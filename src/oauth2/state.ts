@@ -1,6 +1,7 @@
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { randomBytes } from "./random.js";
 
 /** 32 random bytes, base64url without padding (43 characters). Store it, then compare it on the callback. */
 export function generateState(): string {
-	return encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)));
+	return encodeBase64urlNoPadding(randomBytes(32));
 }

@@ -1,0 +1,150 @@
+// `npm run bench`: this library vs arctic@3.7.0 doing the same work, in one process, in alternating
+// rounds; the median of the rounds is reported. Not part of `npm test`: timings are noisy.
+import { fork } from "node:child_process";
+import { cpus } from "node:os";
+import * as arctic from "arctic";
+import * as ours from "../src/index.js";
+
+const SCOPES = ["read:me", "read:jira-work", "offline_access"];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 300);
+const TOKEN_BODY = JSON.stringify({
+	access_token: "bench-access-token",
+	token_type: "Bearer",
+	expires_in: 3600,
+	refresh_token: "bench-refresh-token",
+	scope: "read:me",
+});
+
+type Task = () => unknown | Promise<unknown>;
+
+async function opsPerSecond(task: Task, durationMs: number): Promise<number> {
+	let operations = 0;
+	const start = performance.now();
+	let now = start;
+	while (now - start < durationMs) {
+		for (let i = 0; i < 64; i++) await task();
+		operations += 64;
+		now = performance.now();
+	}
+	return (operations * 1000) / (now - start);
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/** Runs contenders in alternating order, round after round, and returns each one's median ops/s. */
+async function compare(contenders: Record<string, Task>): Promise<Record<string, number>> {
+	const names = Object.keys(contenders);
+	const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+	for (const name of names) await opsPerSecond(contenders[name] as Task, ROUND_MS / 2); // warm-up
+	for (let round = 0; round < ROUNDS; round++) {
+		const order = round % 2 === 0 ? names : [...names].reverse();
+		for (const name of order) samples[name]?.push(await opsPerSecond(contenders[name] as Task, ROUND_MS));
+	}
+	return Object.fromEntries(names.map((name) => [name, median(samples[name] ?? [])]));
+}
+
+const rows: { workload: string; contender: string; opsPerSecond: number }[] = [];
+const ratios: string[] = [];
+
+function record(workload: string, results: Record<string, number>) {
+	for (const [contender, value] of Object.entries(results)) rows.push({ workload, contender, opsPerSecond: value });
+}
+
+const stubFetch = async (input: string | URL | Request, init?: RequestInit) => {
+	// The same work for both libraries: build the request, answer a fresh JSON response.
+	new Request(input, init);
+	return new Response(TOKEN_BODY, { headers: { "Content-Type": "application/json" } });
+};
+
+const redirectURI = "https://app.example/login/atlassian/callback";
+const ourAtlassian = new ours.Atlassian("client-id", "client-secret", redirectURI);
+const arcticAtlassian = new arctic.Atlassian("client-id", "client-secret", redirectURI);
+
+// 1. Authorization URL
+const url = await compare({
+	"atlassian-3lo": () => ourAtlassian.createAuthorizationURL(ours.generateState(), SCOPES),
+	"arctic@3.7.0": () => arcticAtlassian.createAuthorizationURL(arctic.generateState(), SCOPES),
+});
+record("createAuthorizationURL", url);
+const ratio = (results: Record<string, number>, a: string, b: string) => (results[a] ?? Number.NaN) / (results[b] ?? Number.NaN);
+ratios.push(`createAuthorizationURL: ${ratio(url, "atlassian-3lo", "arctic@3.7.0").toFixed(2)}× arctic (target ≥ 2×)`);
+
+// 2. Code exchange and refresh through an in-process fetch stub (Arctic only uses the global fetch).
+const originalFetch = globalThis.fetch;
+globalThis.fetch = stubFetch as typeof fetch;
+const exchange = await compare({
+	"atlassian-3lo": () => ourAtlassian.validateAuthorizationCode("code"),
+	"arctic@3.7.0": () => arcticAtlassian.validateAuthorizationCode("code"),
+});
+record("validateAuthorizationCode (stub)", exchange);
+ratios.push(`validateAuthorizationCode (stub): ${ratio(exchange, "atlassian-3lo", "arctic@3.7.0").toFixed(2)}× arctic (target ≥ 1.3×)`);
+const refresh = await compare({
+	"atlassian-3lo": () => ourAtlassian.refreshAccessToken("refresh-token"),
+	"arctic@3.7.0": () => arcticAtlassian.refreshAccessToken("refresh-token"),
+});
+record("refreshAccessToken (stub)", refresh);
+ratios.push(`refreshAccessToken (stub): ${ratio(refresh, "atlassian-3lo", "arctic@3.7.0").toFixed(2)}× arctic (target ≥ 1.3×)`);
+globalThis.fetch = originalFetch;
+
+// 3. Real loopback HTTP against a node:http token server in another process, next to bare fetch.
+const server = fork(new URL("./token-server.mjs", import.meta.url), { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+const port = await new Promise<number>((resolve) => server.stdout?.once("data", (chunk) => resolve(Number(String(chunk).trim()))));
+const origin = `http://127.0.0.1:${port}`;
+const loopbackAtlassian = new ours.Atlassian("client-id", "client-secret", redirectURI, {
+	hosts: { authorizationServer: origin, apiGateway: origin },
+});
+const bareFetch = async (body: Record<string, string>) => {
+	const response = await fetch(`${origin}/oauth/token`, {
+		method: "POST",
+		headers: { "Content-Type": "application/json", Accept: "application/json" },
+		body: JSON.stringify(body),
+	});
+	return JSON.parse(await response.text());
+};
+// Arctic has no way to change Atlassian's host, so over loopback the comparison is with the floor.
+const loopExchange = await compare({
+	"atlassian-3lo": () => loopbackAtlassian.validateAuthorizationCode("code"),
+	"bare fetch + JSON.parse": () =>
+		bareFetch({
+			grant_type: "authorization_code",
+			client_id: "client-id",
+			client_secret: "client-secret",
+			code: "code",
+			redirect_uri: redirectURI,
+		}),
+});
+record("validateAuthorizationCode (loopback)", loopExchange);
+const loopRefresh = await compare({
+	"atlassian-3lo": () => loopbackAtlassian.refreshAccessToken("refresh-token"),
+	"bare fetch + JSON.parse": () =>
+		bareFetch({ grant_type: "refresh_token", client_id: "client-id", client_secret: "client-secret", refresh_token: "refresh-token" }),
+});
+record("refreshAccessToken (loopback)", loopRefresh);
+server.disconnect();
+server.kill();
+for (const [name, result] of [
+	["validateAuthorizationCode (loopback)", loopExchange],
+	["refreshAccessToken (loopback)", loopRefresh],
+] as const) {
+	const share = ratio(result, "atlassian-3lo", "bare fetch + JSON.parse");
+	ratios.push(`${name}: ${(share * 100).toFixed(1)} % of the bare-fetch floor's ops/s (target ≥ 90 %)`);
+}
+
+const cpu = cpus();
+console.log(`\natlassian-3lo benchmark — ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, Node ${process.version}`);
+console.log(`${ROUNDS} alternating rounds of ${ROUND_MS} ms per contender; median shown\n`);
+console.log(`${"workload".padEnd(40)}${"contender".padEnd(26)}${"ops/s".padStart(12)}${"ns/op".padStart(12)}`);
+for (const row of rows) {
+	console.log(
+		`${row.workload.padEnd(40)}${row.contender.padEnd(26)}${Math.round(row.opsPerSecond).toLocaleString("en-US").padStart(12)}${Math.round(
+			1e9 / row.opsPerSecond,
+		)
+			.toLocaleString("en-US")
+			.padStart(12)}`,
+	);
+}
+console.log(`\n${ratios.join("\n")}`);
