@@ -9,6 +9,7 @@ import {
 	validateLoginCallback,
 } from "../src/index.js";
 import { useMswServer } from "./support/msw.js";
+import { rejection } from "./support/rejection.js";
 
 const server = useMswServer();
 const atlassian = new Atlassian("client-id", "client-secret", "https://app.example/login/atlassian/callback");
@@ -16,15 +17,6 @@ const atlassian = new Atlassian("client-id", "client-secret", "https://app.examp
 function cookieAttributes(setCookie: string) {
 	const [pair = "", ...attributes] = setCookie.split("; ");
 	return { pair, attributes };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-	try {
-		await promise;
-	} catch (error) {
-		return error;
-	}
-	throw new Error("expected a rejection");
 }
 
 describe("createLoginResponse", () => {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArcticFetchError, Atlassian, OAuth2RequestError, UnexpectedResponseError } from "../src/index.js";
+import { rejection } from "./support/rejection.js";
 
 // Real HTTP on 127.0.0.1: what undici does with sockets (resets, slow peers, huge bodies) is not what a mock does.
 type Route = (request: IncomingMessage, response: ServerResponse) => void;
@@ -35,15 +36,6 @@ function atlassianAt(path: string, route: Route, timeoutMs = 5_000) {
 	});
 }
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-	try {
-		await promise;
-	} catch (error) {
-		return error as Error;
-	}
-	throw new Error("expected a rejection");
-}
-
 describe("over real loopback HTTP", () => {
 	it("exchanges a code", async () => {
 		const atlassian = atlassianAt("/ok", (request, response) => {
@@ -66,14 +58,14 @@ describe("over real loopback HTTP", () => {
 				.writeHead(403, { "Content-Type": "application/json" })
 				.end('{"error":"invalid_grant","error_description":"Unknown or invalid refresh token."}');
 		});
-		const error = await failure(atlassian.refreshAccessToken("rt"));
+		const error = await rejection(atlassian.refreshAccessToken("rt"));
 		expect(error).toBeInstanceOf(OAuth2RequestError);
 		expect((error as OAuth2RequestError).status).toBe(403);
 	});
 
 	it("times out against a server that never answers", async () => {
 		const atlassian = atlassianAt("/silent", () => {}, 200);
-		const error = await failure(atlassian.refreshAccessToken("rt"));
+		const error = await rejection(atlassian.refreshAccessToken("rt"));
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expect((error.cause as DOMException).name).toBe("TimeoutError");
 	});
@@ -87,7 +79,7 @@ describe("over real loopback HTTP", () => {
 			},
 			300,
 		);
-		const error = await failure(atlassian.refreshAccessToken("rt"));
+		const error = await rejection(atlassian.refreshAccessToken("rt"));
 		expect(error).toBeInstanceOf(ArcticFetchError);
 	});
 
@@ -97,7 +89,7 @@ describe("over real loopback HTTP", () => {
 			response.write('{"access_token":"partial');
 			setTimeout(() => response.socket?.destroy(), 20);
 		});
-		const error = await failure(atlassian.refreshAccessToken("rt"));
+		const error = await rejection(atlassian.refreshAccessToken("rt"));
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expect(error.cause).toBeDefined();
 	});
@@ -122,7 +114,7 @@ describe("over real loopback HTTP", () => {
 			});
 			pump();
 		});
-		const error = await failure(atlassian.refreshAccessToken("rt"));
+		const error = await rejection(atlassian.refreshAccessToken("rt"));
 		expect(error).toBeInstanceOf(UnexpectedResponseError);
 		expect((error as UnexpectedResponseError).status).toBe(500);
 		await expect.poll(() => closed, { timeout: 5_000 }).toBe(true);

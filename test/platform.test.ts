@@ -12,6 +12,7 @@ import {
 	UnexpectedResponseError,
 } from "../src/index.js";
 import { useMswServer } from "./support/msw.js";
+import { rejection } from "./support/rejection.js";
 
 const server = useMswServer();
 const TOKEN = "eyJ-access-token-value";
@@ -40,15 +41,6 @@ const sites = [
 	},
 ];
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-	try {
-		await promise;
-	} catch (error) {
-		return error as Error;
-	}
-	throw new Error("expected a rejection");
-}
-
 describe("getUser", () => {
 	it("GETs /me with the bearer token and returns the validated profile", async () => {
 		let authorization: string | null = null;
@@ -76,7 +68,7 @@ describe("getUser", () => {
 		["an array", [user]],
 	])("refuses a body with %s", async (_, body) => {
 		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json(body)));
-		const error = await failure(atlassian.getUser(TOKEN));
+		const error = await rejection(atlassian.getUser(TOKEN));
 		expect(error).toBeInstanceOf(UnexpectedErrorResponseBodyError);
 	});
 
@@ -102,7 +94,7 @@ describe("getAccessibleResources", () => {
 		["scopes that are not a list", [{ ...sites[0], scopes: "read:me" }]],
 	])("refuses %s", async (_, body) => {
 		server.use(http.get("https://api.atlassian.com/oauth/token/accessible-resources", () => HttpResponse.json(body)));
-		expect(await failure(atlassian.getAccessibleResources(TOKEN))).toBeInstanceOf(UnexpectedErrorResponseBodyError);
+		expect(await rejection(atlassian.getAccessibleResources(TOKEN))).toBeInstanceOf(UnexpectedErrorResponseBodyError);
 	});
 });
 
@@ -118,7 +110,7 @@ describe("API errors", () => {
 				body === null ? new HttpResponse("<html>oops</html>", { status }) : HttpResponse.json(body, { status }),
 			),
 		);
-		const error = (await failure(atlassian.getUser(TOKEN))) as AtlassianAPIError;
+		const error = (await rejection(atlassian.getUser(TOKEN))) as AtlassianAPIError;
 		expect(error).toBeInstanceOf(AtlassianAPIError);
 		expect(error.name).toBe("AtlassianAPIError");
 		expect(error.status).toBe(status);
@@ -127,9 +119,9 @@ describe("API errors", () => {
 
 	it("401 and 403 say what to do", async () => {
 		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json({}, { status: 401 })));
-		expect((await failure(atlassian.getUser(TOKEN))).message).toMatch(/refresh/);
+		expect((await rejection(atlassian.getUser(TOKEN))).message).toMatch(/refresh/);
 		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json({}, { status: 403 })));
-		expect((await failure(atlassian.getUser(TOKEN))).message).toMatch(/scope/);
+		expect((await rejection(atlassian.getUser(TOKEN))).message).toMatch(/scope/);
 	});
 
 	it("never follows a redirect with the bearer token", async () => {
@@ -144,17 +136,17 @@ describe("API errors", () => {
 				return HttpResponse.json(user);
 			}),
 		);
-		expect(await failure(atlassian.getUser(TOKEN))).toBeInstanceOf(UnexpectedResponseError);
+		expect(await rejection(atlassian.getUser(TOKEN))).toBeInstanceOf(UnexpectedResponseError);
 		expect(followed).toBe(false);
 	});
 
 	it("keeps the access token out of errors that echo it", async () => {
 		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json({ message: `bad token ${TOKEN}` }, { status: 401 })));
-		const error = (await failure(atlassian.getUser(TOKEN))) as AtlassianAPIError;
+		const error = (await rejection(atlassian.getUser(TOKEN))) as AtlassianAPIError;
 		expect(error.data).toEqual({ message: "bad token [REDACTED]" });
 		expect(inspect(error, { depth: 10 })).not.toContain(TOKEN);
 		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json({ echoed: TOKEN })));
-		expect(inspect(await failure(atlassian.getUser(TOKEN)), { depth: 10 })).not.toContain(TOKEN);
+		expect(inspect(await rejection(atlassian.getUser(TOKEN)), { depth: 10 })).not.toContain(TOKEN);
 	});
 
 	it("times out like token requests", async () => {
@@ -162,7 +154,7 @@ describe("API errors", () => {
 			timeoutMs: 50,
 			fetch: () => new Promise<Response>(() => {}),
 		});
-		expect(await failure(slow.getAccessibleResources(TOKEN))).toBeInstanceOf(ArcticFetchError);
+		expect(await rejection(slow.getAccessibleResources(TOKEN))).toBeInstanceOf(ArcticFetchError);
 	});
 });
 

@@ -10,6 +10,7 @@ import {
 	UnexpectedResponseError,
 } from "../src/index.js";
 import { useMswServer } from "./support/msw.js";
+import { rejection } from "./support/rejection.js";
 
 const server = useMswServer();
 const SECRET = "s3cr3t-Xy9_client-secret";
@@ -49,15 +50,6 @@ function respond(endpoint: string, response: () => Response) {
 	server.use(http.post(endpoint, () => response()));
 }
 
-async function failure(call: () => Promise<unknown>): Promise<unknown> {
-	try {
-		await call();
-	} catch (error) {
-		return error;
-	}
-	throw new Error("expected the call to reject");
-}
-
 describe.each(tokenCalls)("$name: success", ({ endpoint, call }) => {
 	it("200 with a JSON object holding a string access_token → OAuth2Tokens", async () => {
 		respond(endpoint, () => HttpResponse.json({ access_token: "at", token_type: "Bearer", expires_in: 3600, refresh_token: "rt" }));
@@ -82,7 +74,7 @@ describe.each(tokenCalls)("$name: 200 of the wrong shape", ({ endpoint, call }) 
 		["a number", 12],
 	])("%s → UnexpectedErrorResponseBodyError", async (_, body) => {
 		respond(endpoint, () => HttpResponse.json(body));
-		const error = await failure(call);
+		const error = await rejection(call);
 		expect(error).toBeInstanceOf(UnexpectedErrorResponseBodyError);
 		expect(error).toMatchObject({ status: 200, data: body });
 	});
@@ -92,7 +84,7 @@ describe.each(tokenCalls)("$name: 200 of the wrong shape", ({ endpoint, call }) 
 		["empty", ""],
 	])("%s body → UnexpectedResponseError", async (_, body) => {
 		respond(endpoint, () => new HttpResponse(body, { status: 200, headers: { "Content-Type": "text/html" } }));
-		const error = await failure(call);
+		const error = await rejection(call);
 		expect(error).toBeInstanceOf(UnexpectedResponseError);
 		expect(error).toMatchObject({ status: 200 });
 	});
@@ -108,7 +100,7 @@ describe.each(allCalls)("$name: errors", ({ endpoint, call }) => {
 					{ status },
 				),
 			);
-			const error = (await failure(call)) as OAuth2RequestError;
+			const error = (await rejection(call)) as OAuth2RequestError;
 			expect(error).toBeInstanceOf(OAuth2RequestError);
 			expect(error.name).toBe("OAuth2RequestError");
 			expect(error.code).toBe("invalid_grant");
@@ -122,7 +114,7 @@ describe.each(allCalls)("$name: errors", ({ endpoint, call }) => {
 
 	it("Atlassian's 403 invalid_grant without optional fields → OAuth2RequestError with null fields", async () => {
 		respond(endpoint, () => HttpResponse.json({ error: "invalid_grant" }, { status: 403 }));
-		const error = (await failure(call)) as OAuth2RequestError;
+		const error = (await rejection(call)) as OAuth2RequestError;
 		expect(error).toBeInstanceOf(OAuth2RequestError);
 		expect([error.code, error.description, error.uri, error.state, error.status]).toEqual(["invalid_grant", null, null, null, 403]);
 	});
@@ -138,7 +130,7 @@ describe.each(allCalls)("$name: errors", ({ endpoint, call }) => {
 		["null", null],
 	])("JSON error body with %s → UnexpectedErrorResponseBodyError", async (_, body) => {
 		respond(endpoint, () => HttpResponse.json(body, { status: 400 }));
-		const error = await failure(call);
+		const error = await rejection(call);
 		expect(error).toBeInstanceOf(UnexpectedErrorResponseBodyError);
 		expect(error).toMatchObject({ status: 400, data: body });
 	});
@@ -149,7 +141,7 @@ describe.each(allCalls)("$name: errors", ({ endpoint, call }) => {
 		[403, "Forbidden"],
 	])("HTTP %i with a non-JSON or empty body → UnexpectedResponseError", async (status, body) => {
 		respond(endpoint, () => new HttpResponse(body, { status }));
-		const error = await failure(call);
+		const error = await rejection(call);
 		expect(error).toBeInstanceOf(UnexpectedResponseError);
 		expect(error).toMatchObject({ status });
 	});
@@ -170,7 +162,7 @@ describe.each(allCalls)("$name: errors", ({ endpoint, call }) => {
 				return HttpResponse.json({ access_token: "stolen" });
 			}),
 		);
-		const error = await failure(call);
+		const error = await rejection(call);
 		expect(error).toBeInstanceOf(UnexpectedResponseError);
 		expect(error).toMatchObject({ status });
 		expect(followed).toBe(false);
@@ -178,7 +170,7 @@ describe.each(allCalls)("$name: errors", ({ endpoint, call }) => {
 
 	it("a fetch that rejects → ArcticFetchError with the original reason as cause", async () => {
 		respond(endpoint, () => HttpResponse.error());
-		const error = (await failure(call)) as ArcticFetchError;
+		const error = (await rejection(call)) as ArcticFetchError;
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expect(error.name).toBe("ArcticFetchError");
 		expect(error.cause).toBeInstanceOf(TypeError);

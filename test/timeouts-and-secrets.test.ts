@@ -10,24 +10,16 @@ import {
 	UnexpectedResponseError,
 } from "../src/index.js";
 import { useMswServer } from "./support/msw.js";
+import { rejection } from "./support/rejection.js";
 
 const server = useMswServer();
 const SECRET = "Zq8-secret_value/with+chars=";
 const REDIRECT_URI = "https://app.example/cb";
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-	try {
-		await promise;
-	} catch (error) {
-		return error as Error;
-	}
-	throw new Error("expected a rejection");
-}
-
 describe("timeouts and aborts", () => {
 	it("fires the timeout even when a custom fetch ignores the abort signal", async () => {
 		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, { timeoutMs: 50, fetch: () => new Promise<Response>(() => {}) });
-		const error = await failure(atlassian.refreshAccessToken("rt"));
+		const error = await rejection(atlassian.refreshAccessToken("rt"));
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expect((error.cause as DOMException).name).toBe("TimeoutError");
 	});
@@ -44,7 +36,7 @@ describe("timeouts and aborts", () => {
 					});
 				}),
 		});
-		expect(await failure(atlassian.validateAuthorizationCode("c"))).toBeInstanceOf(ArcticFetchError);
+		expect(await rejection(atlassian.validateAuthorizationCode("c"))).toBeInstanceOf(ArcticFetchError);
 		expect(aborted).toBe(true);
 	});
 
@@ -53,7 +45,7 @@ describe("timeouts and aborts", () => {
 			timeoutMs: 50,
 			fetch: async () => new Response(new ReadableStream({ start: (controller) => controller.enqueue(new TextEncoder().encode("{")) })),
 		});
-		const error = await failure(atlassian.validateAuthorizationCode("c"));
+		const error = await rejection(atlassian.validateAuthorizationCode("c"));
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expect((error.cause as DOMException).name).toBe("TimeoutError");
 	});
@@ -64,7 +56,7 @@ describe("timeouts and aborts", () => {
 		const pending = atlassian.refreshAccessToken("rt", { signal: controller.signal });
 		const reason = new Error("user navigated away");
 		controller.abort(reason);
-		const error = await failure(pending);
+		const error = await rejection(pending);
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expect(error.cause).toBe(reason);
 	});
@@ -77,7 +69,7 @@ describe("timeouts and aborts", () => {
 				return Response.json({ access_token: "a" });
 			},
 		});
-		const error = await failure(atlassian.refreshAccessToken("rt", { signal: AbortSignal.abort() }));
+		const error = await rejection(atlassian.refreshAccessToken("rt", { signal: AbortSignal.abort() }));
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expect(sent).toBe(false);
 	});
@@ -89,7 +81,7 @@ describe("timeouts and aborts", () => {
 				() => new HttpResponse("{}", { status: 200, headers: { "Content-Length": String(2 * 1024 * 1024) } }),
 			),
 		);
-		const error = await failure(new Atlassian("id", SECRET, REDIRECT_URI).validateAuthorizationCode("c"));
+		const error = await rejection(new Atlassian("id", SECRET, REDIRECT_URI).validateAuthorizationCode("c"));
 		expect(error).toBeInstanceOf(UnexpectedResponseError);
 	});
 
@@ -108,7 +100,7 @@ describe("timeouts and aborts", () => {
 					{ status: 400 },
 				),
 		});
-		const error = await failure(atlassian.refreshAccessToken("rt"));
+		const error = await rejection(atlassian.refreshAccessToken("rt"));
 		expect(error).toBeInstanceOf(UnexpectedResponseError);
 		expect((error as UnexpectedResponseError).status).toBe(400);
 		expect(pulls).toBeLessThan(40);
@@ -140,7 +132,7 @@ describe("the client secret never appears in an error", () => {
 				HttpResponse.json({ error: `bad ${SECRET}`, error_description: `client_secret=${SECRET}` }, { status: 401 }),
 			),
 		);
-		const error = await failure(new Atlassian("id", SECRET, REDIRECT_URI).validateAuthorizationCode("c"));
+		const error = await rejection(new Atlassian("id", SECRET, REDIRECT_URI).validateAuthorizationCode("c"));
 		expect(error).toBeInstanceOf(OAuth2RequestError);
 		expect((error as OAuth2RequestError).description).toBe("client_secret=[REDACTED]");
 		expectNoSecret(error, secrets);
@@ -150,7 +142,7 @@ describe("the client secret never appears in an error", () => {
 		server.use(
 			http.post("https://auth.atlassian.com/oauth/token", () => HttpResponse.json({ request: { [SECRET]: [SECRET, 1] } }, { status: 200 })),
 		);
-		const error = await failure(new Atlassian("id", SECRET, REDIRECT_URI).validateAuthorizationCode("c"));
+		const error = await rejection(new Atlassian("id", SECRET, REDIRECT_URI).validateAuthorizationCode("c"));
 		expect(error).toBeInstanceOf(UnexpectedErrorResponseBodyError);
 		expect((error as UnexpectedErrorResponseBodyError).data).toEqual({ request: { "[REDACTED]": ["[REDACTED]", 1] } });
 		expectNoSecret(error, secrets);
@@ -162,7 +154,7 @@ describe("the client secret never appears in an error", () => {
 				throw new TypeError(`could not send ${String(init?.body)}`);
 			},
 		});
-		const error = await failure(atlassian.refreshAccessToken("rt"));
+		const error = await rejection(atlassian.refreshAccessToken("rt"));
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expect((error.cause as Error).name).toBe("TypeError");
 		expect((error.cause as Error).message).toContain("[REDACTED]");
@@ -175,7 +167,7 @@ describe("the client secret never appears in an error", () => {
 				throw new Error(`refused ${JSON.stringify(init?.headers)}`);
 			},
 		});
-		const error = await failure(client.refreshAccessToken("https://idp.example/token", "rt", []));
+		const error = await rejection(client.refreshAccessToken("https://idp.example/token", "rt", []));
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expectNoSecret(error, secrets);
 	});
@@ -194,6 +186,6 @@ describe("the client secret never appears in an error", () => {
 				throw original;
 			},
 		});
-		expect((await failure(atlassian.refreshAccessToken("rt"))).cause).toBe(original);
+		expect((await rejection(atlassian.refreshAccessToken("rt"))).cause).toBe(original);
 	});
 });

@@ -10,6 +10,7 @@ import {
 	UnexpectedResponseError,
 } from "../../src/index.js";
 import { type AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER } from "../../src/testing/index.js";
+import { rejection } from "../support/rejection.js";
 
 export const REDIRECT_URI = DEFAULT_CLIENT.redirectURIs[0] as string;
 const ALL_SCOPES = ["read:me", "offline_access", "read:jira-work", "read:jira-user", "read:confluence-space.summary"];
@@ -18,15 +19,6 @@ export interface EmulatorFixture {
 	emulator: AtlassianEmulator;
 	/** An Atlassian client pointed at this emulator (msw: the real hosts; server: `hosts`). */
 	atlassian(options?: Partial<AtlassianOptions> & { clientSecret?: string; redirectURI?: string }): Atlassian;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-	try {
-		await promise;
-	} catch (error) {
-		return error;
-	}
-	throw new Error("expected a rejection");
 }
 
 /** The same behaviour, whichever way the emulator is reached (msw or a loopback port). */

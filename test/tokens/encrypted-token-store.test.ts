@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encryptedTokenStore, MemoryTokenStore, type StoredTokenSet, TokenDecryptionError } from "../../src/index.js";
+import { rejection } from "../support/rejection.js";
 
 const tokens: StoredTokenSet = {
 	accessToken: "eyJhbGciOi-access",
@@ -9,15 +10,6 @@ const tokens: StoredTokenSet = {
 	version: 3,
 };
 const key = crypto.getRandomValues(new Uint8Array(32));
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-	try {
-		await promise;
-	} catch (error) {
-		return error;
-	}
-	throw new Error("expected a rejection");
-}
 
 describe("encryptedTokenStore", () => {
 	it("round-trips, and the inner store holds no usable token", async () => {

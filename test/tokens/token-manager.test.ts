@@ -12,6 +12,7 @@ import {
 	TokenNotFoundError,
 	UnexpectedResponseError,
 } from "../../src/index.js";
+import { rejection } from "../support/rejection.js";
 import { RotatingTokenEndpoint } from "../support/rotating-token-endpoint.js";
 
 function setup(options: { expiresInSeconds?: number; lockTtlMs?: number; lockWaitMs?: number; timeoutMs?: number } = {}) {
@@ -33,15 +34,6 @@ function setup(options: { expiresInSeconds?: number; lockTtlMs?: number; lockWai
 			new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: expiresIn, scope: "read:me offline_access" }),
 		);
 	return { endpoint, store, manager, refreshed, signIn };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-	try {
-		await promise;
-	} catch (error) {
-		return error;
-	}
-	throw new Error("expected a rejection");
 }
 
 describe("TokenManager", () => {
