@@ -189,3 +189,30 @@ describe("the client secret never appears in an error", () => {
 		expect((await rejection(atlassian.refreshAccessToken("rt"))).cause).toBe(original);
 	});
 });
+
+describe("the grant's own secrets never appear in an error either", () => {
+	it.each([
+		["a refresh token", (a: Atlassian) => a.refreshAccessToken("refresh-token-Abc123456789"), "refresh-token-Abc123456789"],
+		["an authorization code", (a: Atlassian) => a.validateAuthorizationCode("auth-code-Xyz987654321"), "auth-code-Xyz987654321"],
+	])("%s echoed by the server is redacted", async (_, call, value) => {
+		server.use(
+			http.post("https://auth.atlassian.com/oauth/token", () =>
+				HttpResponse.json({ error: "invalid_grant", error_description: `Unknown token ${value}` }, { status: 403 }),
+			),
+		);
+		const error = await rejection(call(new Atlassian("id", SECRET, REDIRECT_URI)));
+		expect((error as OAuth2RequestError).description).toBe("Unknown token [REDACTED]");
+		expectNoSecret(error, [value]);
+	});
+
+	it("a revoked token echoed by the server is redacted", async () => {
+		server.use(
+			http.post("https://idp.example/revoke", () =>
+				HttpResponse.json({ error: "invalid_token", error_description: "bad token-to-revoke-123456" }, { status: 400 }),
+			),
+		);
+		const error = await rejection(new OAuth2Client("id", SECRET, null).revokeToken("https://idp.example/revoke", "token-to-revoke-123456"));
+		expect(error).toBeInstanceOf(OAuth2RequestError);
+		expectNoSecret(error, ["token-to-revoke-123456"]);
+	});
+});

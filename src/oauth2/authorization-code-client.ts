@@ -70,8 +70,8 @@ export class AuthorizationCodeClient {
 		if (codeVerifier !== null) {
 			parameters.code_verifier = codeVerifier;
 		}
-		const response = await send(this.#tokenRequest(tokenEndpoint, parameters), this.#options, options);
-		return toTokens(response, this.#secrets);
+		const request = this.#tokenRequest(tokenEndpoint, parameters, [code, codeVerifier]);
+		return toTokens(await send(request, this.#options, options), request.secrets);
 	}
 
 	public async refreshAccessToken(
@@ -84,16 +84,19 @@ export class AuthorizationCodeClient {
 		if (scopes.length > 0) {
 			parameters.scope = scopes.join(" ");
 		}
-		const response = await send(this.#tokenRequest(tokenEndpoint, parameters), this.#options, options);
-		return toTokens(response, this.#secrets);
+		const request = this.#tokenRequest(tokenEndpoint, parameters, [refreshToken]);
+		return toTokens(await send(request, this.#options, options), request.secrets);
 	}
 
 	public async revokeToken(tokenRevocationEndpoint: string, token: string, options?: RequestOptions): Promise<void> {
-		const response = await send(this.#tokenRequest(tokenRevocationEndpoint, { token }), this.#options, options);
-		toRevocation(response, this.#secrets);
+		const request = this.#tokenRequest(tokenRevocationEndpoint, { token }, [token]);
+		toRevocation(await send(request, this.#options, options), request.secrets);
 	}
 
-	#tokenRequest(endpoint: string, parameters: Record<string, string>): OutgoingRequest {
+	/** `credentials`: the grant's own secrets (code, verifier, refresh token), kept out of errors like the client secret. */
+	#tokenRequest(endpoint: string, parameters: Record<string, string>, credentials: (string | null)[]): OutgoingRequest {
+		// Very short values are test placeholders; redacting them would only garble error messages.
+		const secrets = [...this.#secrets, ...credentials.filter((value): value is string => value !== null && value.length >= 8)];
 		const headers: Record<string, string> = { Accept: "application/json" };
 		const body = { ...parameters };
 		if (this.#clientPassword === null) {
@@ -107,10 +110,10 @@ export class AuthorizationCodeClient {
 		}
 		if (this.#options.bodyEncoding === "json") {
 			headers["Content-Type"] = "application/json";
-			return { url: endpoint, method: "POST", headers, body: JSON.stringify(body), secrets: this.#secrets };
+			return { url: endpoint, method: "POST", headers, body: JSON.stringify(body), secrets };
 		}
 		headers["Content-Type"] = "application/x-www-form-urlencoded";
-		return { url: endpoint, method: "POST", headers, body: new URLSearchParams(body).toString(), secrets: this.#secrets };
+		return { url: endpoint, method: "POST", headers, body: new URLSearchParams(body).toString(), secrets };
 	}
 }
 
