@@ -1,5 +1,5 @@
-import type { RequestOptions } from "../oauth2/transport.js";
-import { getResource, hasStrings, isObject, type ResourceTransport } from "./resource-request.js";
+import { isJsonObject, type RequestOptions } from "../oauth2/transport.js";
+import { getResource, hasStrings, type ResourceTransport } from "./resource-request.js";
 
 /** A site the grant reaches, from `GET {apiGateway}/oauth/token/accessible-resources`. */
 export interface AccessibleResource {
@@ -18,7 +18,7 @@ function isAccessibleResourceList(data: unknown): data is AccessibleResource[] {
 		Array.isArray(data) &&
 		data.every(
 			(site) =>
-				isObject(site) &&
+				isJsonObject(site) &&
 				hasStrings(site, ["id", "name", "url", "avatarUrl"]) &&
 				Array.isArray(site.scopes) &&
 				site.scopes.every((scope) => typeof scope === "string"),

@@ -1,5 +1,6 @@
 import { UnexpectedErrorResponseBodyError } from "../oauth2/errors.js";
-import { type RequestOptions, redactData, send, type TransportOptions, toResource } from "../oauth2/transport.js";
+import { isJsonObject, type RequestOptions, redactData, send, type TransportOptions, toResource } from "../oauth2/transport.js";
+
 import { AtlassianAPIError } from "./api-error.js";
 
 /** The transport of resource requests, with the client secret: neither it nor the access token may surface in an error. */
@@ -29,10 +30,6 @@ export async function getResource<T = unknown>(
 		throw new UnexpectedErrorResponseBodyError(response.status, redactData(data, secrets));
 	}
 	return data as T;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** True when every named field is a string (or absent, for the optional ones). */

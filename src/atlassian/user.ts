@@ -1,5 +1,5 @@
-import type { RequestOptions } from "../oauth2/transport.js";
-import { getResource, hasStrings, isObject, type ResourceTransport } from "./resource-request.js";
+import { isJsonObject, type RequestOptions } from "../oauth2/transport.js";
+import { getResource, hasStrings, type ResourceTransport } from "./resource-request.js";
 
 /** The signed-in user, from `GET {apiGateway}/me` (needs the `read:me` scope). */
 export interface AtlassianUser {
@@ -29,7 +29,11 @@ const REQUIRED = ["account_id", "account_type", "name", "picture", "account_stat
 const OPTIONAL = ["email", "nickname", "zoneinfo", "locale"] as const;
 
 function isAtlassianUser(data: unknown): data is AtlassianUser {
-	return isObject(data) && hasStrings(data, REQUIRED, OPTIONAL) && (data.extended_profile === undefined || isObject(data.extended_profile));
+	return (
+		isJsonObject(data) &&
+		hasStrings(data, REQUIRED, OPTIONAL) &&
+		(data.extended_profile === undefined || isJsonObject(data.extended_profile))
+	);
 }
 
 export function fetchUser(
