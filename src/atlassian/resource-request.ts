@@ -1,5 +1,5 @@
 import { UnexpectedErrorResponseBodyError } from "../oauth2/errors.js";
-import { isJsonObject, type RequestOptions, redactData, send, type TransportOptions, toResource } from "../oauth2/transport.js";
+import { type RequestOptions, redactData, send, type TransportOptions, toResource } from "../oauth2/transport.js";
 
 import { AtlassianAPIError } from "./api-error.js";
 
