@@ -187,8 +187,9 @@ export class TokenManager {
 			scopes: tokens.hasScopes() ? tokens.scopes() : current.scopes,
 			version: current.version + 1,
 		};
-		// Stored before anyone sees the new access token: the rotated refresh token must never be lost.
-		await this.#store.set(key, next);
+		// Stored before anyone sees the new access token: the rotated refresh token must never be lost,
+		// so a store that blips (a Redis failover) gets a few more tries while we still hold the lock.
+		await retry(() => this.#store.set(key, next), [50, 200, 800]);
 		await this.#onRefresh?.(key, next);
 		return next;
 	}
@@ -211,6 +212,17 @@ function reauthorizationError(): OAuth2RequestError {
 		null,
 		null,
 	);
+}
+
+async function retry(operation: () => Promise<void>, delaysMs: number[]): Promise<void> {
+	for (const delayMs of delaysMs) {
+		try {
+			return await operation();
+		} catch {
+			await sleep(delayMs, undefined);
+		}
+	}
+	return operation();
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

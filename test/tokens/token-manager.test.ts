@@ -60,6 +60,20 @@ describe("TokenManager", () => {
 		expect(endpoint.requests).toBe(1);
 	});
 
+	it("retries writing a rotated token set when the store blips, and reports a store that stays down", async () => {
+		const { store, manager, signIn } = setup();
+		await signIn();
+		const set = vi.spyOn(store, "set");
+		set.mockRejectedValueOnce(new Error("READONLY You can't write against a read only replica"));
+		set.mockRejectedValueOnce(new Error("connection reset"));
+		await manager.refresh("conn");
+		expect(await store.get("conn")).toMatchObject({ refreshToken: "rt-1", version: 2 });
+		set.mockRejectedValue(new Error("Redis is down"));
+		await expect(manager.refresh("conn")).rejects.toThrow("Redis is down");
+		expect(set).toHaveBeenCalledTimes(3 + 4);
+		set.mockRestore();
+	});
+
 	it("keeps the previous refresh token when Atlassian answers without one", async () => {
 		const { endpoint, store, manager, signIn } = setup();
 		await signIn();
