@@ -8,7 +8,7 @@ import { expect, it } from "vitest";
 // ("atlassian-3lo", "atlassian-3lo/redis", "atlassian-3lo/testing" mapped to src/). A block that is
 // deliberately a fragment (a signature listing) is marked visibly with the info string ```ts fragment.
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const outDir = join(root, ".doc-blocks");
+const outDir = join(root, ".doc-blocks", "typecheck");
 
 function markdownFiles(directory: string): string[] {
 	return readdirSync(directory, { withFileTypes: true }).flatMap((entry) =>
@@ -42,16 +42,16 @@ it("every ts code block in README.md and docs/ type-checks", async () => {
 	writeFileSync(
 		join(outDir, "tsconfig.json"),
 		JSON.stringify({
-			extends: "../tsconfig.json",
+			extends: "../../tsconfig.json",
 			compilerOptions: {
 				noEmit: true,
 				noUnusedLocals: false,
 				module: "ESNext",
 				target: "ES2022",
 				paths: {
-					"atlassian-3lo": ["../src/index.ts"],
-					"atlassian-3lo/redis": ["../src/redis/index.ts"],
-					"atlassian-3lo/testing": ["../src/testing/index.ts"],
+					"atlassian-3lo": ["../../src/index.ts"],
+					"atlassian-3lo/redis": ["../../src/redis/index.ts"],
+					"atlassian-3lo/testing": ["../../src/testing/index.ts"],
 				},
 			},
 			include: ["*.ts"],
@@ -66,7 +66,7 @@ it("every ts code block in README.md and docs/ type-checks", async () => {
 		);
 	});
 	// Point each diagnostic at its Markdown source.
-	const diagnostics = output.replace(/\.doc-blocks\/(block\d+\.ts)\((\d+),(\d+)\)/g, (_, name: string, line: string) => {
+	const diagnostics = output.replace(/\.doc-blocks\/typecheck\/(block\d+\.ts)\((\d+),(\d+)\)/g, (_, name: string, line: string) => {
 		const source = names.get(name) ?? name;
 		const [file, start] = source.split(":");
 		return `${file}:${Number(start) + Number(line) - 1}`;
