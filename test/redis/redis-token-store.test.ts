@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -87,9 +87,13 @@ describe("RedisTokenStore on a real redis-server", () => {
 });
 
 describe("rotation across real processes", () => {
+	const LOCK_TTL_MS = 2_000;
 	let tokenServer: Server;
 	let origin: string;
 	let endpoint: RotatingTokenEndpoint;
+	/** When set, the next refresh request is held unanswered (and unprocessed) until its client goes away. */
+	let holdNextRequest = false;
+	let heldRequests = 0;
 	let workerFile: string;
 
 	beforeAll(async () => {
@@ -99,6 +103,11 @@ describe("rotation across real processes", () => {
 				body += chunk;
 			});
 			request.on("end", () => {
+				if (holdNextRequest) {
+					holdNextRequest = false;
+					heldRequests++;
+					return; // never processed: a worker killed now has spent nothing
+				}
 				// A little latency widens the window in which uncoordinated workers would collide.
 				setTimeout(() => {
 					const { status, body: answer, contentType } = endpoint.handle(JSON.parse(body).refresh_token);
@@ -126,58 +135,119 @@ describe("rotation across real processes", () => {
 		await new Promise((resolve) => tokenServer.close(resolve));
 	});
 
-	function runWorkers(count: number, iterations: number, naive: boolean) {
+	interface Worker {
+		process: ChildProcess;
+		round(calls: number): Promise<{ tokens: string[]; errors: string[] }>;
+	}
+
+	async function startWorkers(count: number, prefix: string, naive = false): Promise<Worker[]> {
 		return Promise.all(
-			Array.from(
-				{ length: count },
-				() =>
-					new Promise<{ errors: string[]; refreshes: number }>((resolve, reject) => {
-						execFile(
-							process.execPath,
-							[workerFile],
-							{
-								env: {
-									...process.env,
-									REDIS_PORT: String(redis.port),
-									TOKEN_SERVER: origin,
-									ITERATIONS: String(iterations),
-									NAIVE: naive ? "1" : "0",
-								},
-								timeout: 60_000,
-							},
-							(error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
-						);
-					}),
-			),
+			Array.from({ length: count }, async () => {
+				const child = fork(workerFile, [], {
+					env: {
+						...process.env,
+						REDIS_PORT: String(redis.port),
+						TOKEN_SERVER: origin,
+						LOCK_TTL_MS: String(LOCK_TTL_MS),
+						NAIVE: naive ? "1" : "0",
+						PREFIX: prefix,
+					},
+					stdio: ["ignore", "inherit", "inherit", "ipc"],
+				});
+				await new Promise((resolve) => child.once("message", resolve));
+				return {
+					process: child,
+					round: (calls: number) =>
+						new Promise<{ tokens: string[]; errors: string[] }>((resolve) => {
+							child.once("message", (message) => resolve(message as { tokens: string[]; errors: string[] }));
+							child.send({ calls });
+						}),
+				};
+			}),
 		);
+	}
+
+	function stopWorkers(workers: Worker[]) {
+		for (const worker of workers) {
+			if (worker.process.connected) worker.process.disconnect();
+			worker.process.kill();
+		}
 	}
 
 	async function signIn(prefix: string) {
 		const store = new RedisTokenStore({ client, prefix });
-		const { Atlassian } = await import("../../src/index.js");
-		const manager = new TokenManager(new Atlassian("id", "secret", "https://app.example/cb"), { store });
+		await store.delete("conn");
+		const manager = new TokenManager({ refreshAccessToken: () => Promise.reject(new Error("unused")) }, { store });
 		await manager.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 3600 }));
 		return store;
 	}
 
-	it("four processes refreshing one connection spend every refresh token exactly once", async () => {
+	/** Makes the stored access token due, as if an hour had passed. */
+	async function forceExpiry(store: RedisTokenStore) {
+		const stored = await store.get("conn");
+		if (stored) await store.set("conn", { ...stored, expiresAt: Date.now() - 1_000 });
+	}
+
+	it("4 processes × 250 concurrent calls over 10 forced expiries make exactly 10 token requests", async () => {
 		endpoint = new RotatingTokenEndpoint("rt-0");
 		const store = await signIn("multi:");
-		const results = await runWorkers(4, 12, false);
-		expect(results.flatMap((result) => result.errors)).toEqual([]);
-		expect(endpoint.invalidGrants).toBe(0);
-		expect(endpoint.rotations).toBeGreaterThan(4);
-		const final = await store.get("conn");
-		// One linear chain: the stored token is the newest one issued, and every rotation bumped the version once.
-		expect(final?.refreshToken).toBe(endpoint.current);
-		expect(final?.version).toBe(1 + endpoint.rotations);
-	}, 90_000);
+		const workers = await startWorkers(4, "multi:");
+		try {
+			let newest = "";
+			for (let expiry = 1; expiry <= 10; expiry++) {
+				await forceExpiry(store);
+				const results = await Promise.all(workers.map((worker) => worker.round(250)));
+				expect(results.flatMap((result) => result.errors)).toEqual([]);
+				newest = `at-${expiry}`;
+				// Every process holds the newest token, and nobody saw an older one after the expiry.
+				for (const result of results) expect(result.tokens).toEqual([newest]);
+			}
+			expect(endpoint.requests).toBe(10);
+			expect(endpoint.rotations).toBe(10);
+			expect(endpoint.invalidGrants).toBe(0);
+			const final = await store.get("conn");
+			expect(final).toMatchObject({ accessToken: newest, refreshToken: endpoint.current, version: 11 });
+		} finally {
+			stopWorkers(workers);
+		}
+	}, 120_000);
 
-	it("the same workers without the lock collide and kill the connection (the test can fail)", async () => {
+	it("a worker killed with SIGKILL while holding the lock: the lock expires and the others recover without revocation", async () => {
 		endpoint = new RotatingTokenEndpoint("rt-0");
-		await client.del("multi:tokens:conn", "multi:lock:conn");
-		await signIn("multi:");
-		await runWorkers(4, 40, true);
-		expect(endpoint.invalidGrants).toBeGreaterThan(0);
-	}, 90_000);
+		const store = await signIn("kill:");
+		const [victim, ...survivors] = await startWorkers(4, "kill:");
+		if (!victim) throw new Error("no workers");
+		try {
+			await forceExpiry(store);
+			holdNextRequest = true;
+			const heldBefore = heldRequests;
+			void victim.round(1);
+			await expect.poll(() => heldRequests, { timeout: 10_000 }).toBe(heldBefore + 1);
+			expect(await client.pttl("kill:lock:conn")).toBeGreaterThan(0);
+			victim.process.kill("SIGKILL");
+
+			const results = await Promise.all(survivors.map((worker) => worker.round(250)));
+			expect(results.flatMap((result) => result.errors)).toEqual([]);
+			for (const result of results) expect(result.tokens).toEqual(["at-1"]);
+			expect(endpoint.invalidGrants).toBe(0);
+			expect(endpoint.rotations).toBe(1);
+			expect(await store.get("conn")).toMatchObject({ accessToken: "at-1", refreshToken: endpoint.current });
+		} finally {
+			stopWorkers([victim, ...survivors]);
+		}
+	}, 120_000);
+
+	it("the same workers without the lock collide and spend a refresh token twice (the test can fail)", async () => {
+		endpoint = new RotatingTokenEndpoint("rt-0");
+		const store = await signIn("naive:");
+		const workers = await startWorkers(4, "naive:", true);
+		try {
+			await forceExpiry(store);
+			await Promise.all(workers.map((worker) => worker.round(250)));
+			expect(endpoint.requests).toBeGreaterThan(1);
+			expect(endpoint.invalidGrants).toBeGreaterThan(0);
+		} finally {
+			stopWorkers(workers);
+		}
+	}, 120_000);
 });

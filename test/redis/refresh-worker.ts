@@ -1,12 +1,12 @@
-// A separate OS process hammering one connection, as a job-queue worker would. Bundled by the test with esbuild.
+// A job-queue worker in its own OS process, driven by the test over IPC. Bundled by the test with esbuild.
 import { Redis } from "ioredis";
-import { Atlassian, OAuth2Tokens, TokenManager, type TokenStore } from "../../src/index.js";
+import { Atlassian, TokenManager, type TokenStore } from "../../src/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 
-const { REDIS_PORT, TOKEN_SERVER, ITERATIONS, NAIVE } = process.env;
+const { REDIS_PORT, TOKEN_SERVER, LOCK_TTL_MS, NAIVE, PREFIX } = process.env;
 const client = new Redis({ host: "127.0.0.1", port: Number(REDIS_PORT) });
-const redisStore = new RedisTokenStore({ client, prefix: "multi:" });
-// NAIVE=1 mimics a worker without coordination (every lock succeeds), to show the test can fail.
+const redisStore = new RedisTokenStore({ client, prefix: PREFIX });
+// NAIVE=1 plays a worker without cross-process coordination (every lock succeeds), to show the test can fail.
 const store: TokenStore =
 	NAIVE === "1"
 		? {
@@ -19,26 +19,20 @@ const store: TokenStore =
 const atlassian = new Atlassian("client-id", "client-secret", "http://localhost/callback", {
 	hosts: { authorizationServer: TOKEN_SERVER as string, apiGateway: TOKEN_SERVER as string },
 });
-const manager = new TokenManager(atlassian, { store, lockTtlMs: 5_000, lockWaitMs: 30_000 });
+const manager = new TokenManager(atlassian, { store, lockTtlMs: Number(LOCK_TTL_MS), lockWaitMs: 30_000 });
 
-const errors: string[] = [];
-let refreshes = 0;
-for (let i = 0; i < Number(ITERATIONS); i++) {
-	try {
-		if (i % 2 === 0) {
-			await manager.refresh("conn");
-			refreshes++;
-		} else {
-			await manager.getAccessToken("conn");
-		}
-	} catch (error) {
-		errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-		if (NAIVE === "1") {
-			// Recover like a naive worker would, so the run goes on: re-read and retry next round.
-			await manager.save("conn", new OAuth2Tokens({ access_token: "x", refresh_token: "dead", expires_in: 0 })).catch(() => {});
-			break;
-		}
-	}
-}
-process.stdout.write(JSON.stringify({ errors, refreshes }));
-await client.quit();
+process.on("message", async (message: { calls: number }) => {
+	// All calls at once, as a burst of jobs would make them.
+	const outcomes = await Promise.allSettled(Array.from({ length: message.calls }, () => manager.getAccessToken("conn")));
+	const tokens = [...new Set(outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : [])))];
+	const errors = outcomes.flatMap((outcome) =>
+		outcome.status === "rejected"
+			? [outcome.reason instanceof Error ? `${outcome.reason.name}: ${outcome.reason.message}` : String(outcome.reason)]
+			: [],
+	);
+	process.send?.({ tokens, errors });
+});
+process.on("disconnect", () => {
+	void client.quit().finally(() => process.exit(0));
+});
+process.send?.({ ready: true });
