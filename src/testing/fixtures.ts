@@ -72,7 +72,9 @@ export const DEFAULT_USER: EmulatedUser = {
 		account_id: "712020:2c8a4b1e-5d2f-4f7b-9a3e-1b2c3d4e5f60",
 		email: "mia.krystof@acme.example",
 		name: "Mia Krystof",
-		picture: "https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/default-avatar.png",
+		// A data: URL, so a browser showing the emulated profile never reaches for the internet.
+		picture:
+			"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Ccircle cx='16' cy='16' r='16' fill='%230052cc'/%3E%3Ctext x='16' y='21' font-size='13' text-anchor='middle' fill='white' font-family='sans-serif'%3EMK%3C/text%3E%3C/svg%3E",
 		account_status: "active",
 		nickname: "mia",
 		zoneinfo: "Europe/Berlin",

@@ -14,6 +14,7 @@ let browser: Browser;
 let emulator: RunningAtlassianEmulator;
 let app: LoopbackServer;
 let page: Page;
+let requestedURLs: string[];
 
 beforeAll(async () => {
 	// playwright-core gives every launch a fresh, empty profile directory of its own.
@@ -47,6 +48,8 @@ beforeEach(async () => {
 	const atlassian = new Atlassian("e2e-client", "e2e-secret", redirectURI, { hosts: emulator.hosts });
 	handler = createDemoApp({ atlassian, providerLabel: "the emulator" });
 	page = await (await browser.newContext()).newPage();
+	requestedURLs = [];
+	page.on("request", (request) => requestedURLs.push(request.url()));
 });
 
 afterEach(async () => {
@@ -87,6 +90,9 @@ describe("the demo in Chromium", () => {
 		await page.getByRole("button", { name: "Sign out" }).click();
 		await page.waitForURL(`${app.url}/`);
 		await expect(page.getByRole("link", { name: "Sign in with Atlassian" }).isVisible()).resolves.toBe(true);
+		// The browser never left this machine: every request went to loopback (or was a data: URL).
+		const offLoopback = requestedURLs.filter((url) => !/^(data:|http:\/\/(localhost|127\.0\.0\.1)[:/])/.test(url));
+		expect(offLoopback).toEqual([]);
 	});
 
 	it("shows a clear page when the user declines", async () => {
