@@ -9,25 +9,18 @@ export interface AtlassianCloudHosts {
 	audience: string;
 }
 
-const CLOUD_HOSTS: Record<AtlassianCloud, AtlassianCloudHosts> = {
-	commercial: {
-		authorizationServer: "https://auth.atlassian.com",
-		apiGateway: "https://api.atlassian.com",
-		audience: "api.atlassian.com",
-	},
-	"us-gov-mod": {
-		authorizationServer: "https://auth.atlassian-us-gov-mod.com",
-		apiGateway: "https://api.atlassian-us-gov-mod.com",
-		audience: "api.atlassian-us-gov-mod.com",
-	},
+/** Each cloud's domain: its authorization server is `auth.` and its API gateway `api.` under it. */
+const CLOUD_DOMAINS: Record<AtlassianCloud, string> = {
+	commercial: "atlassian.com",
+	"us-gov-mod": "atlassian-us-gov-mod.com",
 };
 
 export function cloudHosts(cloud: AtlassianCloud): AtlassianCloudHosts {
-	const hosts = CLOUD_HOSTS[cloud];
-	if (hosts === undefined) {
+	const domain = Object.hasOwn(CLOUD_DOMAINS, cloud) ? CLOUD_DOMAINS[cloud] : undefined;
+	if (domain === undefined) {
 		throw new TypeError(`Unknown Atlassian cloud "${String(cloud)}": use "commercial" or "us-gov-mod"`);
 	}
-	return hosts;
+	return { authorizationServer: `https://auth.${domain}`, apiGateway: `https://api.${domain}`, audience: `api.${domain}` };
 }
 
 /**
