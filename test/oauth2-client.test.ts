@@ -86,4 +86,19 @@ describe("OAuth2Client client authentication", () => {
 			client_id: "id",
 		});
 	});
+
+	it("an empty client secret is sent as given and is not treated as a secret to redact", async () => {
+		const client = new OAuth2Client("id", "", null, { clientAuthentication: "body" });
+		const { body } = await capture(() => client.refreshAccessToken(TOKEN_ENDPOINT, "rt", []));
+		expect(Object.fromEntries(new URLSearchParams(body))).toEqual({
+			grant_type: "refresh_token",
+			refresh_token: "rt",
+			client_id: "id",
+			client_secret: "",
+		});
+		server.use(
+			http.post(TOKEN_ENDPOINT, () => HttpResponse.json({ error: "invalid_client", error_description: "bad client" }, { status: 401 })),
+		);
+		await expect(client.refreshAccessToken(TOKEN_ENDPOINT, "rt", [])).rejects.toMatchObject({ description: "bad client" });
+	});
 });

@@ -179,6 +179,33 @@ describe("the client secret never appears in an error", () => {
 		}
 	});
 
+	it("a secret with quotes and backslashes is redacted however the server echoes it", async () => {
+		const awkward = 'q"uo\\te-secret\\';
+		server.use(
+			http.post("https://auth.atlassian.com/oauth/token", () =>
+				HttpResponse.json(
+					{ error: "invalid_client", error_description: `got ${awkward}`, echo: { [awkward]: `${awkward}"` } },
+					{ status: 401 },
+				),
+			),
+		);
+		const error = await rejection(new Atlassian("id", awkward, REDIRECT_URI).validateAuthorizationCode("c"));
+		expect(error).toBeInstanceOf(OAuth2RequestError);
+		expect((error as OAuth2RequestError).description).toBe("got [REDACTED]");
+		expectNoSecret(error, [awkward, JSON.stringify(awkward).slice(1, -1)]);
+	});
+
+	it("a fetch failure that cannot be converted to a string is replaced, since it cannot be checked", async () => {
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {
+			fetch: async () => {
+				throw Object.create(null);
+			},
+		});
+		const error = await rejection(atlassian.refreshAccessToken("rt"));
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect((error.cause as Error).message).toMatch(/could not be converted to a string/);
+	});
+
 	it("an unrelated cause is kept as the original object", async () => {
 		const original = new TypeError("fetch failed");
 		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {

@@ -1,4 +1,5 @@
 import { AuthorizationCodeClient } from "../oauth2/authorization-code-client.js";
+import { clientSecretPost } from "../oauth2/client-authentication.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
 import { type AccessibleResource, fetchAccessibleResources } from "./accessible-resources.js";
@@ -35,10 +36,10 @@ export class Atlassian {
 		this.tokenEndpoint = `${hosts.authorizationServer}/oauth/token`;
 		this.redirectURI = redirectURI;
 		this.#transport = { fetch: options.fetch, timeoutMs: options.timeoutMs, secrets: [clientSecret] };
-		this.#client = new AuthorizationCodeClient(clientId, clientSecret, redirectURI, {
+		this.#client = new AuthorizationCodeClient(clientId, redirectURI, {
 			fetch: options.fetch,
 			timeoutMs: options.timeoutMs,
-			clientAuthentication: "body",
+			clientAuthentication: clientSecretPost(clientId, clientSecret),
 			bodyEncoding: "json",
 			authorizationParameters: { audience: hosts.audience, prompt: "consent" },
 		});

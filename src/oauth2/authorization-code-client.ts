@@ -1,4 +1,4 @@
-import { encodeBase64 } from "@oslojs/encoding";
+import type { ClientAuthentication } from "./client-authentication.js";
 import type { OAuth2Tokens } from "./tokens.js";
 import { type FetchFunction, type OutgoingRequest, type RequestOptions, send, toRevocation, toTokens } from "./transport.js";
 
@@ -18,26 +18,27 @@ export interface OAuth2ClientOptions {
 	authorizationParameters?: Record<string, string>;
 }
 
+/** What `AuthorizationCodeClient` needs besides the public options: how the client authenticates. */
+export interface AuthorizationCodeClientOptions extends Omit<OAuth2ClientOptions, "clientAuthentication"> {
+	clientAuthentication: ClientAuthentication;
+}
+
 /**
  * The authorization code grant (RFC 6749), refresh and revocation (RFC 7009), without PKCE.
- * `OAuth2Client` adds PKCE on top; `Atlassian` wraps this class directly, because Atlassian has no PKCE
- * and the SHA-256 code it would pull in would triple the size of a sign-in bundle.
+ * `OAuth2Client` adds PKCE and Basic credentials on top; `Atlassian` uses this class directly, because
+ * Atlassian has neither, and the SHA-256 and base64 code they need would only grow a sign-in bundle.
  */
 export class AuthorizationCodeClient {
 	public clientId: string;
 	public redirectURI: string | null;
-	readonly #clientPassword: string | null;
-	readonly #options: OAuth2ClientOptions;
-	readonly #secrets: readonly string[];
+	readonly #options: AuthorizationCodeClientOptions;
 	readonly #authorizationParameters: [string, string][];
 
-	constructor(clientId: string, clientPassword: string | null, redirectURI: string | null, options: OAuth2ClientOptions = {}) {
+	constructor(clientId: string, redirectURI: string | null, options: AuthorizationCodeClientOptions) {
 		this.clientId = clientId;
-		this.#clientPassword = clientPassword;
 		this.redirectURI = redirectURI;
 		this.#options = options;
 		this.#authorizationParameters = Object.entries(options.authorizationParameters ?? {});
-		this.#secrets = clientPassword === null || clientPassword === "" ? [] : secretEncodings(clientId, clientPassword);
 	}
 
 	public createAuthorizationURL(authorizationEndpoint: string, state: string, scopes: string[]): URL {
@@ -94,44 +95,20 @@ export class AuthorizationCodeClient {
 	}
 
 	/** `credentials`: the grant's own secrets (code, verifier, refresh token), kept out of errors like the client secret. */
-	#tokenRequest(endpoint: string, parameters: Record<string, string>, credentials: (string | null)[]): OutgoingRequest {
+	#tokenRequest(url: string, parameters: Record<string, string>, credentials: (string | null)[]): OutgoingRequest {
+		const { clientAuthentication, bodyEncoding } = this.#options;
 		// Very short values are test placeholders; redacting them would only garble error messages.
-		const secrets = [...this.#secrets, ...credentials.filter((value): value is string => value !== null && value.length >= 8)];
-		const headers: Record<string, string> = { Accept: "application/json" };
+		const secrets = [
+			...clientAuthentication.secrets,
+			...credentials.filter((value): value is string => value !== null && value.length >= 8),
+		];
+		const json = bodyEncoding === "json";
+		const headers: Record<string, string> = {
+			Accept: "application/json",
+			"Content-Type": json ? "application/json" : "application/x-www-form-urlencoded",
+		};
 		const body = { ...parameters };
-		if (this.#clientPassword === null) {
-			// A public client identifies itself in the body (RFC 6749 §3.2.1).
-			body.client_id = this.clientId;
-		} else if (this.#options.clientAuthentication === "body") {
-			body.client_id = this.clientId;
-			body.client_secret = this.#clientPassword;
-		} else {
-			headers.Authorization = `Basic ${basicCredentials(this.clientId, this.#clientPassword)}`;
-		}
-		if (this.#options.bodyEncoding === "json") {
-			headers["Content-Type"] = "application/json";
-			return { url: endpoint, method: "POST", headers, body: JSON.stringify(body), secrets };
-		}
-		headers["Content-Type"] = "application/x-www-form-urlencoded";
-		return { url: endpoint, method: "POST", headers, body: new URLSearchParams(body).toString(), secrets };
+		clientAuthentication.authenticate(headers, body);
+		return { url, method: "POST", headers, body: json ? JSON.stringify(body) : new URLSearchParams(body).toString(), secrets };
 	}
-}
-
-/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
-function basicCredentials(clientId: string, clientPassword: string): string {
-	return encodeBase64(new TextEncoder().encode(`${formUrlEncode(clientId)}:${formUrlEncode(clientPassword)}`));
-}
-
-function formUrlEncode(value: string): string {
-	return new URLSearchParams([["", value]]).toString().slice(1);
-}
-
-/** Every form in which the secret leaves this process, so that none of them can come back in an error. */
-function secretEncodings(clientId: string, clientPassword: string): string[] {
-	return [
-		clientPassword,
-		formUrlEncode(clientPassword),
-		JSON.stringify(clientPassword).slice(1, -1),
-		basicCredentials(clientId, clientPassword),
-	];
 }

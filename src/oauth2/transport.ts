@@ -105,39 +105,25 @@ export async function send(
 }
 
 async function readBody(response: Response, controller: AbortController): Promise<string> {
-	const declaredLength = Number(response.headers.get("content-length"));
-	if (declaredLength > MAX_RESPONSE_BYTES) {
-		// Not awaited: a stalled stream must not hold the caller, and abort() already tears the connection down.
-		response.body?.cancel().catch(() => {});
-		controller.abort();
-		throw new OversizedBody(response.status);
-	}
-	if (response.body === null) {
-		return "";
-	}
-	const reader = response.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let total = 0;
+	const reader = response.body?.getReader();
+	const decoder = new TextDecoder();
+	let text = "";
+	// A declared length over the cap is refused before reading anything.
+	let total = Number(response.headers.get("content-length")) > MAX_RESPONSE_BYTES ? Number.POSITIVE_INFINITY : 0;
 	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) {
-			break;
-		}
-		total += value.byteLength;
 		if (total > MAX_RESPONSE_BYTES) {
-			reader.cancel().catch(() => {});
+			// Not awaited: a stalled stream must not hold the caller, and abort() already tears the connection down.
+			reader?.cancel().catch(() => {});
 			controller.abort();
 			throw new OversizedBody(response.status);
 		}
-		chunks.push(value);
+		const chunk = await reader?.read();
+		if (!chunk || chunk.done) {
+			return text + decoder.decode();
+		}
+		total += chunk.value.byteLength;
+		text += decoder.decode(chunk.value, { stream: true });
 	}
-	const bytes = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return new TextDecoder().decode(bytes);
 }
 
 function parseJson(text: string): unknown {
@@ -228,49 +214,27 @@ function isOptionalString(value: unknown): boolean {
 const REDACTED = "[REDACTED]";
 
 function redactString(value: string, secrets: readonly string[]): string {
-	let result = value;
-	for (const secret of secrets) {
-		if (secret !== "" && result.includes(secret)) {
-			result = result.split(secret).join(REDACTED);
-		}
-	}
-	return result;
+	return secrets.reduce((text, secret) => (secret ? text.split(secret).join(REDACTED) : text), value);
 }
 
-/** A copy of parsed JSON with every occurrence of a secret replaced, in keys and values. */
+/**
+ * A copy of parsed JSON with every occurrence of a secret replaced, in keys and values. JSON escapes a
+ * string character by character, so a secret inside any string of the document appears in its
+ * serialisation exactly as it does in its own; the redacted text is parsed back and checked again, and
+ * anything that does not survive that round trip is withheld entirely.
+ */
 export function redactData(value: unknown, secrets: readonly string[]): unknown {
-	let text: string | undefined;
+	const escaped = secrets.map((secret) => JSON.stringify(secret).slice(1, -1));
 	try {
-		text = JSON.stringify(value);
+		const text = JSON.stringify(value);
+		if (!escaped.some((secret) => secret && text.includes(secret))) {
+			return value;
+		}
+		const redacted = redactString(text, escaped);
+		return escaped.some((secret) => secret && redacted.includes(secret)) ? REDACTED : JSON.parse(redacted);
 	} catch {
 		return REDACTED;
 	}
-	// Fast path: JSON escapes a secret exactly as it would appear inside any string of the document.
-	const escaped = secrets.filter((secret) => secret !== "").map((secret) => JSON.stringify(secret).slice(1, -1));
-	if (text === undefined || !escaped.some((secret) => (text as string).includes(secret))) {
-		return value;
-	}
-	return redactValue(value, secrets, 0);
-}
-
-function redactValue(value: unknown, secrets: readonly string[], depth: number): unknown {
-	if (typeof value === "string") {
-		return redactString(value, secrets);
-	}
-	if (typeof value !== "object" || value === null) {
-		return value;
-	}
-	if (depth > 64) {
-		return REDACTED;
-	}
-	if (Array.isArray(value)) {
-		return value.map((item) => redactValue(item, secrets, depth + 1));
-	}
-	const copy: Record<string, unknown> = {};
-	for (const [key, item] of Object.entries(value)) {
-		copy[redactString(key, secrets)] = redactValue(item, secrets, depth + 1);
-	}
-	return copy;
 }
 
 /**
@@ -278,35 +242,36 @@ function redactValue(value: unknown, secrets: readonly string[], depth: number):
  * in which case a redacted copy with the same name and message shape takes its place.
  */
 function redactCause(cause: unknown, secrets: readonly string[]): unknown {
-	if (secrets.length === 0 || !mentionsSecret(cause, secrets, 0)) {
-		return cause;
+	try {
+		if (!mentionsSecret(cause, secrets, 0)) {
+			return cause;
+		}
+		const source = cause instanceof Error ? cause : new Error(String(cause));
+		const copy = new Error(redactString(source.message, secrets));
+		copy.name = source.name;
+		copy.stack = `${copy.name}: ${copy.message}\n    (stack redacted: it mentioned a client secret)`;
+		return copy;
+	} catch {
+		// A failure that cannot even be turned into a string cannot be checked either, so it is not kept.
+		return new Error("The request failed with an error that could not be converted to a string");
 	}
-	const source = cause instanceof Error ? cause : new Error(String(cause));
-	const copy = new Error(redactString(source.message, secrets));
-	copy.name = source.name;
-	copy.stack = `${copy.name}: ${copy.message}\n    (stack redacted: it mentioned a client secret)`;
-	return copy;
 }
 
+/** Looks at everything an error reporter would print: message, stack, string form, JSON form and the cause chain. */
 function mentionsSecret(value: unknown, secrets: readonly string[], depth: number): boolean {
-	if (depth > 4 || value === null || value === undefined) {
+	if (value == null || depth > 4) {
 		return false;
 	}
-	const texts: string[] = [];
-	if (typeof value === "string") {
-		texts.push(value);
-	} else if (value instanceof Error) {
-		texts.push(value.message, value.stack ?? "");
-		if (mentionsSecret(value.cause, secrets, depth + 1)) {
-			return true;
-		}
-	} else {
-		texts.push(String(value));
+	let text = String(value);
+	if (value instanceof Error) {
+		text += value.stack;
 	}
 	try {
-		texts.push(JSON.stringify(value) ?? "");
+		text += JSON.stringify(value);
 	} catch {
-		// Circular or otherwise unserialisable: message and stack were still checked.
+		// Circular or otherwise unserialisable: the other forms were still checked.
 	}
-	return texts.some((text) => secrets.some((secret) => secret !== "" && text.includes(secret)));
+	return (
+		secrets.some((secret) => secret && text.includes(secret)) || (value instanceof Error && mentionsSecret(value.cause, secrets, depth + 1))
+	);
 }
