@@ -35,8 +35,15 @@ function median(values: number[]): number {
 	return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
+interface Comparison {
+	/** Median ops/s of each contender. */
+	medians: Record<string, number>;
+	/** Per-round samples, in round order, so that ratios can be taken between runs made side by side. */
+	samples: Record<string, number[]>;
+}
+
 /** Runs contenders in alternating order, round after round, and returns each one's median ops/s. */
-async function compare(contenders: Record<string, Task>): Promise<Record<string, number>> {
+async function compare(contenders: Record<string, Task>): Promise<Comparison> {
 	const names = Object.keys(contenders);
 	const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
 	for (const name of names) await opsPerSecond(contenders[name] as Task, ROUND_MS / 2); // warm-up
@@ -44,14 +51,24 @@ async function compare(contenders: Record<string, Task>): Promise<Record<string,
 		const order = round % 2 === 0 ? names : [...names].reverse();
 		for (const name of order) samples[name]?.push(await opsPerSecond(contenders[name] as Task, ROUND_MS));
 	}
-	return Object.fromEntries(names.map((name) => [name, median(samples[name] ?? [])]));
+	return { medians: Object.fromEntries(names.map((name) => [name, median(samples[name] ?? [])])), samples };
+}
+
+/**
+ * The median of the per-round ratios a/b. Each round runs both contenders back to back, so slow drift of
+ * the machine (another process, CPU frequency, the server's GC) cancels out of each ratio.
+ */
+function ratio(comparison: Comparison, a: string, b: string): number {
+	const left = comparison.samples[a] ?? [];
+	const right = comparison.samples[b] ?? [];
+	return median(left.map((value, round) => value / (right[round] ?? Number.NaN)));
 }
 
 const rows: { workload: string; contender: string; opsPerSecond: number }[] = [];
 const ratios: string[] = [];
 
-function record(workload: string, results: Record<string, number>) {
-	for (const [contender, value] of Object.entries(results)) rows.push({ workload, contender, opsPerSecond: value });
+function record(workload: string, comparison: Comparison) {
+	for (const [contender, value] of Object.entries(comparison.medians)) rows.push({ workload, contender, opsPerSecond: value });
 }
 
 const stubFetch = async (input: string | URL | Request, init?: RequestInit) => {
@@ -70,7 +87,6 @@ const url = await compare({
 	"arctic@3.7.0": () => arcticAtlassian.createAuthorizationURL(arctic.generateState(), SCOPES),
 });
 record("createAuthorizationURL", url);
-const ratio = (results: Record<string, number>, a: string, b: string) => (results[a] ?? Number.NaN) / (results[b] ?? Number.NaN);
 ratios.push(`createAuthorizationURL: ${ratio(url, "atlassian-3lo", "arctic@3.7.0").toFixed(2)}× arctic (target ≥ 2×)`);
 
 // 2. Code exchange and refresh through an in-process fetch stub (Arctic only uses the global fetch).
@@ -136,7 +152,7 @@ for (const [name, result] of [
 
 const cpu = cpus();
 console.log(`\natlassian-3lo benchmark — ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, Node ${process.version}`);
-console.log(`${ROUNDS} alternating rounds of ${ROUND_MS} ms per contender; median shown\n`);
+console.log(`${ROUNDS} alternating rounds of ${ROUND_MS} ms per contender; medians shown, ratios are medians of per-round ratios\n`);
 console.log(`${"workload".padEnd(40)}${"contender".padEnd(26)}${"ops/s".padStart(12)}${"ns/op".padStart(12)}`);
 for (const row of rows) {
 	console.log(

@@ -6,7 +6,7 @@ import { expect, it } from "vitest";
 // exactly as a bundler sees the published ESM build (same code, same @oslojs dependencies).
 const root = new URL("../..", import.meta.url).pathname;
 
-async function gzippedBundle(contents: string): Promise<number> {
+async function bundle(contents: string): Promise<{ code: string; gzipped: number }> {
 	const result = await build({
 		stdin: { contents, resolveDir: root, loader: "ts" },
 		bundle: true,
@@ -17,25 +17,33 @@ async function gzippedBundle(contents: string): Promise<number> {
 		write: false,
 		logLevel: "error",
 	});
-	return gzipSync(result.outputFiles[0]?.contents ?? new Uint8Array(), { level: 9 }).byteLength;
+	const bytes = result.outputFiles[0]?.contents ?? new Uint8Array();
+	return { code: new TextDecoder().decode(bytes), gzipped: gzipSync(bytes, { level: 9 }).byteLength };
 }
 
-// The issue's targets are 1 800 B and 6 000 B; these budgets are what the code measures today plus a
-// little headroom, so any growth fails the test. See the closing note of issue #6 for the breakdown.
-const SIGN_IN_BUDGET = 4_300;
-const MAIN_ENTRY_BUDGET = 11_300;
+// Issue #6 asks for 1 800 B and 6 000 B. The token path alone (transport + errors + tokens, printed below
+// as the floor) is already above 1 800 B, so these budgets are today's figures plus a little headroom:
+// any growth fails the test. The README's "Proof" section explains what the bytes buy.
+const SIGN_IN_BUDGET = 4_150;
+const MAIN_ENTRY_BUDGET = 11_200;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
-	const signIn = await gzippedBundle(
-		'import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];',
-	);
-	const mainEntry = await gzippedBundle('export * from "./src/index.ts";');
-	const arctic = await gzippedBundle('import { Atlassian, generateState } from "arctic"; globalThis.keep = [Atlassian, generateState];');
+	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');
+	const mainEntry = await bundle('export * from "./src/index.ts";');
+	const floor = await bundle('import { send, toTokens } from "./src/oauth2/transport.ts"; globalThis.keep = [send, toTokens];');
+	const arctic = await bundle('import { Atlassian, generateState } from "arctic"; globalThis.keep = [Atlassian, generateState];');
 	console.log(
-		`bundle size (minified + gzip -9): { Atlassian, generateState } ${signIn} B (arctic@3.7.0: ${arctic} B); whole main entry ${mainEntry} B`,
+		`bundle size (minified + gzip -9): { Atlassian, generateState } ${signIn.gzipped} B (arctic@3.7.0: ${arctic.gzipped} B); ` +
+			`whole main entry ${mainEntry.gzipped} B; token path alone ${floor.gzipped} B`,
 	);
-	expect(signIn).toBeLessThanOrEqual(SIGN_IN_BUDGET);
-	expect(mainEntry).toBeLessThanOrEqual(MAIN_ENTRY_BUDGET);
-	// Tree-shaking works: the sign-in import is far smaller than everything.
-	expect(signIn).toBeLessThan(mainEntry / 2);
+	expect(signIn.gzipped).toBeLessThanOrEqual(SIGN_IN_BUDGET);
+	expect(mainEntry.gzipped).toBeLessThanOrEqual(MAIN_ENTRY_BUDGET);
+	// Tree-shaking works: the sign-in import is far smaller than everything...
+	expect(signIn.gzipped).toBeLessThan(mainEntry.gzipped / 2);
+	// ...and carries none of what Atlassian does not use: Basic credentials, PKCE's SHA-256, the token manager.
+	expect(signIn.code).not.toContain("Basic ");
+	expect(signIn.code).not.toContain("code_challenge");
+	expect(signIn.code).not.toContain("1116352408"); // SHA-256's first round constant, 0x428a2f98
+	expect(signIn.code).not.toContain("TokenLockTimeoutError");
+	expect(mainEntry.code).toContain("Basic ");
 });
