@@ -1,6 +1,6 @@
 import type { Atlassian } from "../atlassian/atlassian.js";
 import { isReauthorizationRequired } from "../atlassian/reauthorization.js";
-import { OAuth2RequestError } from "../oauth2/errors.js";
+import { ArcticFetchError, OAuth2RequestError } from "../oauth2/errors.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import { TokenLockTimeoutError, TokenNotFoundError } from "./errors.js";
@@ -72,13 +72,13 @@ export class TokenManager {
 		if (stored.expiresAt - Date.now() > this.#refreshWindowMs) {
 			return stored.accessToken;
 		}
-		return (await this.#singleFlight(key, stored.version, false, options)).accessToken;
+		return (await this.#singleFlight(key, stored.version, false, options?.signal)).accessToken;
 	}
 
 	/** Forces a refresh, e.g. after an API answered 401. Concurrent calls share one refresh. */
 	public async refresh(key: string, options?: RequestOptions): Promise<StoredTokenSet> {
 		const stored = await this.#readUsable(key);
-		return this.#singleFlight(key, stored.version, true, options);
+		return this.#singleFlight(key, stored.version, true, options?.signal);
 	}
 
 	public delete(key: string): Promise<void> {
@@ -96,13 +96,21 @@ export class TokenManager {
 		return stored;
 	}
 
-	#singleFlight(key: string, seenVersion: number, force: boolean, options: RequestOptions | undefined): Promise<StoredTokenSet> {
+	/**
+	 * One refresh per key in this process. The refresh belongs to no caller: a caller's signal only ends
+	 * that caller's wait, because aborting a refresh Atlassian may already have performed would lose the
+	 * rotated refresh token, and would fail the other callers sharing it.
+	 */
+	#singleFlight(key: string, seenVersion: number, force: boolean, signal: AbortSignal | undefined): Promise<StoredTokenSet> {
+		if (signal?.aborted) {
+			return Promise.reject(new ArcticFetchError(signal.reason));
+		}
 		let pending = this.#inFlight.get(key);
 		if (pending === undefined) {
-			pending = this.#refreshUnderLock(key, seenVersion, force, options).finally(() => this.#inFlight.delete(key));
+			pending = this.#refreshUnderLock(key, seenVersion, force).finally(() => this.#inFlight.delete(key));
 			this.#inFlight.set(key, pending);
 		}
-		return pending;
+		return signal === undefined ? pending : untilAborted(pending, signal);
 	}
 
 	/** True when `current` already answers the caller: another process refreshed after we looked, or (not forced) it is fresh. */
@@ -113,7 +121,7 @@ export class TokenManager {
 		return current.version > seenVersion || (!force && current.expiresAt - Date.now() > this.#refreshWindowMs);
 	}
 
-	async #refreshUnderLock(key: string, seenVersion: number, force: boolean, options: RequestOptions | undefined): Promise<StoredTokenSet> {
+	async #refreshUnderLock(key: string, seenVersion: number, force: boolean): Promise<StoredTokenSet> {
 		const deadline = Date.now() + this.#lockWaitMs;
 		let delayMs = 25;
 		for (;;) {
@@ -128,7 +136,7 @@ export class TokenManager {
 					if (this.#isAnswered(current, seenVersion, force)) {
 						return current;
 					}
-					return await this.#refreshNow(key, current, options);
+					return await this.#refreshNow(key, current);
 				} finally {
 					await lock.release();
 				}
@@ -140,12 +148,12 @@ export class TokenManager {
 			if (Date.now() + delayMs > deadline) {
 				throw new TokenLockTimeoutError(key, this.#lockWaitMs);
 			}
-			await sleep(delayMs, options?.signal);
+			await sleep(delayMs);
 			delayMs = Math.min(delayMs * 2, 500);
 		}
 	}
 
-	async #refreshNow(key: string, current: StoredTokenSet, options: RequestOptions | undefined): Promise<StoredTokenSet> {
+	async #refreshNow(key: string, current: StoredTokenSet): Promise<StoredTokenSet> {
 		if (current.refreshToken === null) {
 			throw new OAuth2RequestError(
 				"invalid_grant",
@@ -162,11 +170,6 @@ export class TokenManager {
 			() => deadline.abort(new DOMException("The refresh outlived its lock", "TimeoutError")),
 			this.#lockTtlMs * 0.8,
 		);
-		const onAbort = () => deadline.abort(options?.signal?.reason);
-		options?.signal?.addEventListener("abort", onAbort, { once: true });
-		if (options?.signal?.aborted) {
-			onAbort();
-		}
 		try {
 			tokens = await this.#provider.refreshAccessToken(current.refreshToken, { signal: deadline.signal });
 		} catch (error) {
@@ -177,7 +180,6 @@ export class TokenManager {
 			throw error;
 		} finally {
 			clearTimeout(timer);
-			options?.signal?.removeEventListener("abort", onAbort);
 		}
 		const next: StoredTokenSet = {
 			accessToken: tokens.accessToken(),
@@ -219,26 +221,22 @@ async function retry(operation: () => Promise<void>, delaysMs: number[]): Promis
 		try {
 			return await operation();
 		} catch {
-			await sleep(delayMs, undefined);
+			await sleep(delayMs);
 		}
 	}
 	return operation();
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) {
-			reject(signal.reason);
-			return;
-		}
-		const timer = setTimeout(resolve, ms);
-		signal?.addEventListener(
-			"abort",
-			() => {
-				clearTimeout(timer);
-				reject(signal.reason);
-			},
-			{ once: true },
-		);
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `pending`, or an `ArcticFetchError` as soon as `signal` aborts, whichever comes first; `pending` itself carries on. */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+	let onAbort: () => void = () => {};
+	const aborted = new Promise<never>((_, reject) => {
+		onAbort = () => reject(new ArcticFetchError(signal.reason));
+		signal.addEventListener("abort", onAbort, { once: true });
 	});
+	return Promise.race([pending, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }

@@ -150,14 +150,43 @@ describe("TokenManager", () => {
 		expect(await store.get("conn")).toEqual(saved);
 	});
 
-	it("a caller's signal aborts its refresh", async () => {
+	it("a caller's signal ends only its own wait: the shared refresh completes and stores the rotated token", async () => {
+		const endpoint = new RotatingTokenEndpoint();
+		let release: () => void = () => {};
+		const gate = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		let sent = 0;
+		const atlassian = new Atlassian("id", "secret", "https://app.example/cb", {
+			fetch: async (input, init) => {
+				sent++;
+				await gate; // Atlassian has the request and is answering slowly.
+				return endpoint.fetch(input, init);
+			},
+		});
+		const store = new MemoryTokenStore();
+		const manager = new TokenManager(atlassian, { store });
+		await manager.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 60 }));
+		const controller = new AbortController();
+		const cancelled = manager.refresh("conn", { signal: controller.signal });
+		const patient = manager.getAccessToken("conn");
+		await vi.waitFor(() => expect(sent).toBe(1));
+		controller.abort(new Error("job cancelled"));
+		const error = await rejection(cancelled);
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect((error.cause as Error).message).toBe("job cancelled");
+		release();
+		expect(await patient).toBe("at-1");
+		expect(await store.get("conn")).toMatchObject({ accessToken: "at-1", refreshToken: "rt-1", version: 2 });
+		expect(endpoint.requests).toBe(1);
+	});
+
+	it("an already-aborted signal starts no refresh", async () => {
 		const { endpoint, manager, signIn } = setup();
 		await signIn();
-		endpoint.fault = "hang";
-		const controller = new AbortController();
-		const pending = manager.refresh("conn", { signal: controller.signal });
-		controller.abort(new Error("job cancelled"));
-		expect(await rejection(pending)).toBeInstanceOf(ArcticFetchError);
+		const error = await rejection(manager.refresh("conn", { signal: AbortSignal.abort(new Error("too late")) }));
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect(endpoint.requests).toBe(0);
 	});
 
 	it("waits for another holder of the lock and uses the token it stored instead of spending a stale refresh token", async () => {
