@@ -1,25 +1,16 @@
 import { defineConfig } from "tsup";
 
-const entry = { index: "src/index.ts", redis: "src/redis/index.ts", testing: "src/testing/index.ts" };
-
-export default defineConfig([
-	{
-		entry,
-		format: "esm",
-		dts: true,
-		clean: true,
-		target: "es2022",
-		platform: "neutral",
-		treeshake: true,
-	},
-	{
-		// @oslojs/* ship ESM only; the CommonJS build inlines them so `require()` works on every Node >= 18.
-		entry,
-		format: "cjs",
-		dts: true,
-		target: "es2022",
-		platform: "neutral",
-		noExternal: [/^@oslojs\//],
-		treeshake: true,
-	},
-]);
+// The CommonJS build, bundled per entry point. The ESM build is tsc's per-module output (tsconfig.build.json):
+// a single bundled ESM file would make every consumer import @oslojs/crypto's SHA-2 modules, whose
+// top-level code no bundler can drop, even for an app that never uses PKCE.
+export default defineConfig({
+	entry: { index: "src/index.ts", redis: "src/redis/index.ts", testing: "src/testing/index.ts" },
+	format: "cjs",
+	dts: true,
+	clean: true,
+	target: "es2022",
+	platform: "neutral",
+	// @oslojs/* ship ESM only; the CommonJS build inlines them so `require()` works on every Node >= 18.
+	noExternal: [/^@oslojs\//],
+	treeshake: true,
+});
