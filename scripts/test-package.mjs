@@ -1,11 +1,11 @@
 // Checks the package as users receive it: npm pack → publint, attw, and a fresh consumer project
-// that imports, requires and type-checks every entry point. Run after `npm run build`.
+// that imports, requires and type-checks every entry point. Run after `npm run build` (through tsx, which
+// loads the TypeScript bundle-size helper shared with the size test).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { measureBundle } from "../test/size/measure-bundle.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "atlassian-3lo-package-"));
@@ -109,8 +109,8 @@ export const handlers = createAtlassianHandlers(new AtlassianEmulator());
 	// The size test in `npm test` measures src/; this checks that a bundler given the packed package
 	// (per-module ESM, "sideEffects": false) produces the same sign-in bundle, so that figure is what users get.
 	const signIn = 'import { Atlassian, generateState } from "atlassian-3lo"; globalThis.keep = [Atlassian, generateState];';
-	const fromTarball = await gzippedBundle(signIn, consumer);
-	const fromSource = await gzippedBundle(signIn.replace('"atlassian-3lo"', '"./src/index.ts"'), root);
+	const fromTarball = (await measureBundle(signIn, consumer)).gzipped;
+	const fromSource = (await measureBundle(signIn.replace('"atlassian-3lo"', '"./src/index.ts"'), root)).gzipped;
 	console.log(`sign-in bundle: ${fromTarball} B gzipped from the tarball, ${fromSource} B from src/`);
 	if (Math.abs(fromTarball - fromSource) > 64) {
 		throw new Error("the packed package bundles differently from src/: the size test no longer measures what users get");
@@ -118,18 +118,4 @@ export const handlers = createAtlassianHandlers(new AtlassianEmulator());
 	console.log("package checks: ok");
 } finally {
 	rmSync(work, { recursive: true, force: true });
-}
-
-async function gzippedBundle(contents, resolveDir) {
-	const result = await build({
-		stdin: { contents, resolveDir, loader: "ts" },
-		bundle: true,
-		minify: true,
-		format: "esm",
-		platform: "neutral",
-		mainFields: ["module", "main"],
-		write: false,
-		logLevel: "error",
-	});
-	return gzipSync(result.outputFiles[0].contents, { level: 9 }).byteLength;
 }

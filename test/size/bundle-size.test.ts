@@ -1,25 +1,10 @@
-import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
 import { expect, it } from "vitest";
+import { measureBundle } from "./measure-bundle.js";
 
-// Deterministic: esbuild minifies and tree-shakes the same input to the same bytes. Measured from src/
-// exactly as a bundler sees the published ESM build (same code, same @oslojs dependencies).
+// Measured from src/ exactly as a bundler sees the published per-module ESM build; `npm run test:package`
+// checks that the packed tarball gives the same figure.
 const root = new URL("../..", import.meta.url).pathname;
-
-async function bundle(contents: string): Promise<{ code: string; gzipped: number }> {
-	const result = await build({
-		stdin: { contents, resolveDir: root, loader: "ts" },
-		bundle: true,
-		minify: true,
-		format: "esm",
-		platform: "neutral",
-		mainFields: ["module", "main"],
-		write: false,
-		logLevel: "error",
-	});
-	const bytes = result.outputFiles[0]?.contents ?? new Uint8Array();
-	return { code: new TextDecoder().decode(bytes), gzipped: gzipSync(bytes, { level: 9 }).byteLength };
-}
+const bundle = (contents: string) => measureBundle(contents, root);
 
 // Issue #6 asks for 1 800 B and 6 000 B. The token path alone (transport + errors + tokens, printed below
 // as the floor) is already above 1 800 B, so these budgets are today's figures plus a little headroom:
