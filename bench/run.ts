@@ -6,7 +6,7 @@ import * as arctic from "arctic";
 import * as ours from "../src/index.js";
 
 const SCOPES = ["read:me", "read:jira-work", "offline_access"];
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 300);
 const TOKEN_BODY = JSON.stringify({
 	access_token: "bench-access-token",
