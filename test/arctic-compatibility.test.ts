@@ -80,19 +80,25 @@ const REDIRECT_URI = "https://app.example/login/atlassian/callback";
 const theirs = new arctic.Atlassian("client-id", "client-secret", REDIRECT_URI);
 const mine = new ours.Atlassian("client-id", "client-secret", REDIRECT_URI);
 
-/** Runs `call` with a global fetch that answers `respond()` and records each request's parameters, whatever the body encoding. */
-async function withTokenEndpoint<T>(
-	respond: () => Response,
-	call: () => Promise<T>,
-): Promise<{ result: T; received: Record<string, string>[] }> {
-	const received: Record<string, string>[] = [];
+interface ReceivedRequest {
+	url: string;
+	authorization: string | null;
+	parameters: Record<string, string>;
+}
+
+/** Runs `call` with a global fetch that answers `respond()` and records each request, whatever its body encoding. */
+async function withTokenEndpoint<T>(respond: () => Response, call: () => Promise<T>): Promise<{ result: T; received: ReceivedRequest[] }> {
+	const received: ReceivedRequest[] = [];
 	const original = globalThis.fetch;
 	globalThis.fetch = async (input, init) => {
 		const request = new Request(input, init);
-		expect(request.url).toBe(TOKEN_ENDPOINT);
 		const text = await request.text();
 		const json = (request.headers.get("content-type") ?? "").includes("json");
-		received.push(json ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text)));
+		received.push({
+			url: request.url,
+			authorization: request.headers.get("authorization"),
+			parameters: json ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text)),
+		});
 		return respond();
 	};
 	try {
@@ -131,24 +137,38 @@ describe("Arctic's behaviour, side by side", () => {
 
 	it("sends the same token-request parameters (Arctic form-encodes them, we send the JSON Atlassian documents)", async () => {
 		const tokenResponse = () => Response.json({ access_token: "at", token_type: "Bearer" });
-		const exchange = [theirs, mine].map((library) => withTokenEndpoint(tokenResponse, () => library.validateAuthorizationCode("the-code")));
-		const [a, b] = await Promise.all(exchange);
-		expect(b?.received).toEqual(a?.received);
-		expect(a?.received).toEqual([
+		const requests = async (library: arctic.Atlassian | ours.Atlassian) => {
+			const { received } = await withTokenEndpoint(tokenResponse, async () => {
+				await library.validateAuthorizationCode("the-code");
+				await library.refreshAccessToken("the-refresh-token");
+			});
+			return received;
+		};
+		const theirRequests = await requests(theirs);
+		expect(await requests(mine)).toEqual(theirRequests);
+		expect(theirRequests).toEqual([
 			{
-				grant_type: "authorization_code",
-				code: "the-code",
-				redirect_uri: REDIRECT_URI,
-				client_id: "client-id",
-				client_secret: "client-secret",
+				url: TOKEN_ENDPOINT,
+				authorization: null,
+				parameters: {
+					grant_type: "authorization_code",
+					code: "the-code",
+					redirect_uri: REDIRECT_URI,
+					client_id: "client-id",
+					client_secret: "client-secret",
+				},
+			},
+			{
+				url: TOKEN_ENDPOINT,
+				authorization: null,
+				parameters: {
+					grant_type: "refresh_token",
+					refresh_token: "the-refresh-token",
+					client_id: "client-id",
+					client_secret: "client-secret",
+				},
 			},
 		]);
-		const refresh = [theirs, mine].map((library) =>
-			withTokenEndpoint(tokenResponse, () => library.refreshAccessToken("the-refresh-token")),
-		);
-		const [c, d] = await Promise.all(refresh);
-		expect(d?.received).toEqual(c?.received);
-		expect(c?.received).toHaveLength(1);
 	});
 
 	const html = (status: number) => () => new Response("<html>Bad</html>", { status, headers: { "Content-Type": "text/html" } });
@@ -190,5 +210,45 @@ describe("Arctic's behaviour, side by side", () => {
 			error: "OAuth2RequestError",
 			fields: { code: "invalid_grant", description: "Unknown or invalid refresh token.", uri: null, state: null },
 		});
+	});
+});
+
+describe("Arctic's OAuth2Client, side by side", () => {
+	const AUTHORIZATION_ENDPOINT = "https://idp.example/authorize";
+	const ENDPOINT = "https://idp.example/token";
+	const verifier = ours.generateCodeVerifier();
+	const clients = (password: string | null) =>
+		[new arctic.OAuth2Client("client-id", password, REDIRECT_URI), new ours.OAuth2Client("client-id", password, REDIRECT_URI)] as const;
+	const tokenResponse = () => Response.json({ access_token: "at", token_type: "Bearer" });
+
+	it.each([
+		["S256", arctic.CodeChallengeMethod.S256, ours.CodeChallengeMethod.S256],
+		["plain", arctic.CodeChallengeMethod.Plain, ours.CodeChallengeMethod.Plain],
+	] as const)("builds the same %s PKCE authorization URL", (_, theirMethod, ourMethod) => {
+		const [a, b] = clients("secret");
+		const theirURL = a.createAuthorizationURLWithPKCE(AUTHORIZATION_ENDPOINT, "st", theirMethod, verifier, ["openid", "email"]);
+		const ourURL = b.createAuthorizationURLWithPKCE(AUTHORIZATION_ENDPOINT, "st", ourMethod, verifier, ["openid", "email"]);
+		expect([...ourURL.searchParams].sort()).toEqual([...theirURL.searchParams].sort());
+		expect([...b.createAuthorizationURL(AUTHORIZATION_ENDPOINT, "st", []).searchParams].sort()).toEqual(
+			[...a.createAuthorizationURL(AUTHORIZATION_ENDPOINT, "st", []).searchParams].sort(),
+		);
+	});
+
+	it.each([
+		["a confidential client (Basic credentials)", "client-secret"],
+		["a public client", null],
+	])("%s sends the same code exchange, refresh and revocation", async (_, password) => {
+		const requests = async (client: arctic.OAuth2Client | ours.OAuth2Client) => {
+			const { received } = await withTokenEndpoint(tokenResponse, async () => {
+				await client.validateAuthorizationCode(ENDPOINT, "the-code", verifier);
+				await client.refreshAccessToken(ENDPOINT, "the-refresh-token", ["a", "b"]);
+				await client.revokeToken(ENDPOINT, "the-token");
+			});
+			return received;
+		};
+		const [a, b] = clients(password);
+		const theirRequests = await requests(a);
+		expect(theirRequests).toHaveLength(3);
+		expect(await requests(b)).toEqual(theirRequests);
 	});
 });
