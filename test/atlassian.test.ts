@@ -1,6 +1,6 @@
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
-import { Atlassian } from "../src/index.js";
+import { Atlassian, OAuth2Client } from "../src/index.js";
 import { useMswServer } from "./support/msw.js";
 
 const server = useMswServer();
@@ -60,6 +60,19 @@ describe("Atlassian hosts option", () => {
 		expect(
 			() => new Atlassian("id", "secret", REDIRECT_URI, { hosts: { authorizationServer: origin, apiGateway: "https://gw.example" } }),
 		).toThrow(TypeError);
+	});
+});
+
+describe("timeoutMs option", () => {
+	// setTimeout fires at once for a delay above 2^31 - 1 ms, so Infinity would make every request "time out" immediately.
+	it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])("refuses %s with a clear TypeError", (timeoutMs) => {
+		expect(() => new Atlassian("id", "secret", REDIRECT_URI, { timeoutMs })).toThrow(/timeoutMs must be from 1 to 2147483647 ms/);
+		expect(() => new OAuth2Client("id", "secret", REDIRECT_URI, { timeoutMs })).toThrow(TypeError);
+	});
+
+	it("accepts 1 ms up to the longest delay timers honour", () => {
+		expect(() => new Atlassian("id", "secret", REDIRECT_URI, { timeoutMs: 1 })).not.toThrow();
+		expect(() => new Atlassian("id", "secret", REDIRECT_URI, { timeoutMs: 2 ** 31 - 1 })).not.toThrow();
 	});
 });
 

@@ -1,4 +1,5 @@
 import type { ClientAuthentication } from "./client-authentication.js";
+import { checkTimerDuration } from "./timer-duration.js";
 import type { OAuth2Tokens } from "./tokens.js";
 import { type FetchFunction, type OutgoingRequest, type RequestOptions, send, toRevocation, toTokens } from "./transport.js";
 
@@ -37,6 +38,9 @@ export class AuthorizationCodeClient {
 	constructor(clientId: string, redirectURI: string | null, options: AuthorizationCodeClientOptions) {
 		this.clientId = clientId;
 		this.redirectURI = redirectURI;
+		if (options.timeoutMs !== undefined) {
+			checkTimerDuration("timeoutMs", options.timeoutMs);
+		}
 		this.#options = options;
 		this.#authorizationParameters = Object.entries(options.authorizationParameters ?? {});
 	}

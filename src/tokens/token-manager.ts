@@ -1,6 +1,7 @@
 import type { Atlassian } from "../atlassian/atlassian.js";
 import { isReauthorizationRequired } from "../atlassian/reauthorization.js";
 import { ArcticFetchError, OAuth2RequestError } from "../oauth2/errors.js";
+import { checkTimerDuration, MAX_TIMER_MS } from "../oauth2/timer-duration.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import { TokenLockTimeoutError, TokenNotFoundError } from "./errors.js";
@@ -41,9 +42,13 @@ export class TokenManager {
 	constructor(provider: TokenRefresher, options: TokenManagerOptions) {
 		this.#provider = provider;
 		this.#store = options.store;
-		this.#refreshWindowMs = (options.refreshWindowSeconds ?? 300) * 1000;
-		this.#lockTtlMs = options.lockTtlMs ?? 30_000;
-		this.#lockWaitMs = options.lockWaitMs ?? 2 * this.#lockTtlMs;
+		const refreshWindowSeconds = options.refreshWindowSeconds ?? 300;
+		if (!(refreshWindowSeconds >= 0 && Number.isFinite(refreshWindowSeconds))) {
+			throw new TypeError(`refreshWindowSeconds must be a finite number of seconds, 0 or more, got ${String(refreshWindowSeconds)}`);
+		}
+		this.#refreshWindowMs = refreshWindowSeconds * 1000;
+		this.#lockTtlMs = checkTimerDuration("lockTtlMs", options.lockTtlMs ?? 30_000);
+		this.#lockWaitMs = checkTimerDuration("lockWaitMs", options.lockWaitMs ?? Math.min(2 * this.#lockTtlMs, MAX_TIMER_MS), 0);
 		this.#onRefresh = options.onRefresh;
 	}
 

@@ -274,4 +274,15 @@ describe("MemoryTokenStore", () => {
 		await store.delete("k");
 		expect(await store.get("k")).toBeNull();
 	});
+
+	it.each([
+		[{ lockTtlMs: 0 }, /lockTtlMs must be from 1/],
+		[{ lockTtlMs: Number.POSITIVE_INFINITY }, /lockTtlMs must be from 1/],
+		[{ lockWaitMs: -1 }, /lockWaitMs must be from 0/],
+		[{ refreshWindowSeconds: -1 }, /refreshWindowSeconds must be a finite number/],
+		[{ refreshWindowSeconds: Number.NaN }, /refreshWindowSeconds must be a finite number/],
+	])("refuses the option %o with a clear TypeError", (option, message) => {
+		const atlassian = new Atlassian("id", "secret", "https://app.example/cb");
+		expect(() => new TokenManager(atlassian, { store: new MemoryTokenStore(), ...option })).toThrow(message);
+	});
 });
