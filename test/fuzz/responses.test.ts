@@ -105,6 +105,16 @@ function expectNoSecret(error: unknown, secrets: string[]) {
 
 const TOKEN_ERRORS = [OAuth2RequestError, ArcticFetchError, UnexpectedResponseError, UnexpectedErrorResponseBodyError];
 
+/**
+ * The stub always answers at once, so a network-level failure can only mean a hang that hit the deadline
+ * or an exception of our own wrapped as one: either is a bug, and is reported with its cause.
+ */
+function expectNoTransportFailure(error: unknown) {
+	if (error instanceof ArcticFetchError) {
+		throw new Error(`the stubbed exchange failed at the transport level: ${String(error.cause)}`);
+	}
+}
+
 describe("fuzzing", () => {
 	it(`token endpoint: any status × content type × body → OAuth2Tokens or a typed error, without the secret (${RUNS} runs)`, async () => {
 		await fc.assert(
@@ -119,6 +129,7 @@ describe("fuzzing", () => {
 					expect(status).toBe(200);
 				} catch (error) {
 					expect(TOKEN_ERRORS.some((errorClass) => error instanceof errorClass)).toBe(true);
+					expectNoTransportFailure(error);
 					expectNoSecret(error, [SECRET]);
 				}
 			}),
@@ -138,6 +149,7 @@ describe("fuzzing", () => {
 					expect(typeof user.account_id).toBe("string");
 				} catch (error) {
 					expect([AtlassianAPIError, ...TOKEN_ERRORS].some((errorClass) => error instanceof errorClass)).toBe(true);
+					expectNoTransportFailure(error);
 					expectNoSecret(error, [ACCESS_TOKEN, SECRET]);
 				}
 			}),
