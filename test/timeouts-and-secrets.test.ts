@@ -206,6 +206,18 @@ describe("the client secret never appears in an error", () => {
 		expect((error.cause as Error).message).toMatch(/could not be converted to a string/);
 	});
 
+	it("an API call's failure echoing the client secret in any encoding is redacted too", async () => {
+		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {
+			fetch: async () => {
+				throw new Error(`proxy refused: client_secret=${encodeURIComponent(SECRET)}`);
+			},
+		});
+		const error = await rejection(atlassian.getUser("access-token-0123456789"));
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect((error.cause as Error).message).toBe("proxy refused: client_secret=[REDACTED]");
+		expectNoSecret(error, secrets);
+	});
+
 	it("an unrelated cause is kept as the original object", async () => {
 		const original = new TypeError("fetch failed");
 		const atlassian = new Atlassian("id", SECRET, REDIRECT_URI, {

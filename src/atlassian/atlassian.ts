@@ -1,5 +1,5 @@
 import { AuthorizationCodeClient } from "../oauth2/authorization-code-client.js";
-import { clientSecretPost } from "../oauth2/client-authentication.js";
+import { clientSecretPost, secretEncodings } from "../oauth2/client-authentication.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
 import { type AccessibleResource, fetchAccessibleResources } from "./accessible-resources.js";
@@ -35,7 +35,7 @@ export class Atlassian {
 		this.authorizationEndpoint = `${hosts.authorizationServer}/authorize`;
 		this.tokenEndpoint = `${hosts.authorizationServer}/oauth/token`;
 		this.redirectURI = redirectURI;
-		this.#transport = { fetch: options.fetch, timeoutMs: options.timeoutMs, secrets: [clientSecret] };
+		this.#transport = { fetch: options.fetch, timeoutMs: options.timeoutMs, secrets: secretEncodings(clientSecret) };
 		this.#client = new AuthorizationCodeClient(clientId, redirectURI, {
 			fetch: options.fetch,
 			timeoutMs: options.timeoutMs,

@@ -15,10 +15,26 @@ import {
 import { rejection } from "../support/rejection.js";
 import { RotatingTokenEndpoint } from "../support/rotating-token-endpoint.js";
 
-function setup(options: { expiresInSeconds?: number; lockTtlMs?: number; lockWaitMs?: number; timeoutMs?: number } = {}) {
+function setup(
+	options: {
+		expiresInSeconds?: number;
+		lockTtlMs?: number;
+		lockWaitMs?: number;
+		timeoutMs?: number;
+		/** Awaited after each request has reached the endpoint and before it answers: a slow Atlassian. */
+		beforeAnswer?: () => Promise<void>;
+	} = {},
+) {
 	const endpoint = new RotatingTokenEndpoint();
 	const store = new MemoryTokenStore();
-	const atlassian = new Atlassian("id", "secret", "https://app.example/cb", { fetch: endpoint.fetch, timeoutMs: options.timeoutMs });
+	const { beforeAnswer } = options;
+	const fetch: typeof endpoint.fetch = beforeAnswer
+		? async (input, init) => {
+				await beforeAnswer();
+				return endpoint.fetch(input, init);
+			}
+		: endpoint.fetch;
+	const atlassian = new Atlassian("id", "secret", "https://app.example/cb", { fetch, timeoutMs: options.timeoutMs });
 	const refreshed: StoredTokenSet[] = [];
 	const manager = new TokenManager(atlassian, {
 		store,
@@ -151,22 +167,18 @@ describe("TokenManager", () => {
 	});
 
 	it("a caller's signal ends only its own wait: the shared refresh completes and stores the rotated token", async () => {
-		const endpoint = new RotatingTokenEndpoint();
+		let sent = 0;
 		let release: () => void = () => {};
-		const gate = new Promise<void>((resolve) => {
+		const answer = new Promise<void>((resolve) => {
 			release = resolve;
 		});
-		let sent = 0;
-		const atlassian = new Atlassian("id", "secret", "https://app.example/cb", {
-			fetch: async (input, init) => {
+		const { endpoint, store, manager, signIn } = setup({
+			beforeAnswer: () => {
 				sent++;
-				await gate; // Atlassian has the request and is answering slowly.
-				return endpoint.fetch(input, init);
+				return answer;
 			},
 		});
-		const store = new MemoryTokenStore();
-		const manager = new TokenManager(atlassian, { store });
-		await manager.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 60 }));
+		await signIn();
 		const controller = new AbortController();
 		const cancelled = manager.refresh("conn", { signal: controller.signal });
 		const patient = manager.getAccessToken("conn");
@@ -248,6 +260,17 @@ describe("TokenManager", () => {
 			vi.useRealTimers();
 		}
 	});
+
+	it.each([
+		[{ lockTtlMs: 0 }, /lockTtlMs must be from 1/],
+		[{ lockTtlMs: Number.POSITIVE_INFINITY }, /lockTtlMs must be from 1/],
+		[{ lockWaitMs: -1 }, /lockWaitMs must be from 0/],
+		[{ refreshWindowSeconds: -1 }, /refreshWindowSeconds must be a finite number/],
+		[{ refreshWindowSeconds: Number.NaN }, /refreshWindowSeconds must be a finite number/],
+	])("refuses the option %o with a clear TypeError", (option, message) => {
+		const atlassian = new Atlassian("id", "secret", "https://app.example/cb");
+		expect(() => new TokenManager(atlassian, { store: new MemoryTokenStore(), ...option })).toThrow(message);
+	});
 });
 
 describe("MemoryTokenStore", () => {
@@ -273,16 +296,5 @@ describe("MemoryTokenStore", () => {
 		expect(await store.lock("k", 10_000)).not.toBeNull();
 		await store.delete("k");
 		expect(await store.get("k")).toBeNull();
-	});
-
-	it.each([
-		[{ lockTtlMs: 0 }, /lockTtlMs must be from 1/],
-		[{ lockTtlMs: Number.POSITIVE_INFINITY }, /lockTtlMs must be from 1/],
-		[{ lockWaitMs: -1 }, /lockWaitMs must be from 0/],
-		[{ refreshWindowSeconds: -1 }, /refreshWindowSeconds must be a finite number/],
-		[{ refreshWindowSeconds: Number.NaN }, /refreshWindowSeconds must be a finite number/],
-	])("refuses the option %o with a clear TypeError", (option, message) => {
-		const atlassian = new Atlassian("id", "secret", "https://app.example/cb");
-		expect(() => new TokenManager(atlassian, { store: new MemoryTokenStore(), ...option })).toThrow(message);
 	});
 });
