@@ -26,8 +26,15 @@ export { OAuth2Tokens } from "./oauth2/tokens.js";
 export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";
 
 // Token lifecycle for background jobs
-export { encryptedTokenStore, TokenDecryptionError } from "./tokens/encrypted-token-store.js";
-export { TokenLockTimeoutError, TokenNotFoundError } from "./tokens/errors.js";
+export { encryptedTokenStore, TokenDecryptionError, type TokenEncryptionKey } from "./tokens/encrypted-token-store.js";
+export { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError, TokenStoreTimeoutError } from "./tokens/errors.js";
 export { MemoryTokenStore } from "./tokens/memory-token-store.js";
-export { TokenManager, type TokenManagerOptions, type TokenRefresher } from "./tokens/token-manager.js";
-export type { StoredTokenSet, TokenStore, TokenStoreLock } from "./tokens/token-store.js";
+export {
+	type KeepAliveOptions,
+	type KeepAliveReport,
+	type RefreshOptions,
+	TokenManager,
+	type TokenManagerOptions,
+	type TokenRefresher,
+} from "./tokens/token-manager.js";
+export type { StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "./tokens/token-store.js";

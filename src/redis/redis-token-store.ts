@@ -1,14 +1,21 @@
-import type { Redis } from "ioredis";
-import { isStoredTokenSet, type StoredTokenSet, type TokenStore, type TokenStoreLock } from "../tokens/token-store.js";
+import type { Cluster, Redis } from "ioredis";
+import {
+	isStoredTokenSet,
+	type StoredTokenSet,
+	type TokenStore,
+	type TokenStoreCallOptions,
+	type TokenStoreLease,
+} from "../tokens/token-store.js";
 
 export interface RedisTokenStoreOptions {
-	/** An ioredis client — e.g. the one your BullMQ queues already use. */
-	client: Redis;
+	/** An ioredis client — e.g. the one your BullMQ queues already use — or an ioredis `Cluster`. */
+	client: Redis | Cluster;
 	/** Key prefix. Default `"atlassian-3lo:"`. */
 	prefix?: string;
 	/**
-	 * How long a token set lives without being written, in ms. Default 90 days: Atlassian refresh tokens
-	 * die after 90 days unused, so a record older than that is dead anyway. Every refresh renews it.
+	 * How long a token set (or a deleted connection's tombstone) lives without being written, in ms. Default
+	 * 90 days: Atlassian refresh tokens die after 90 days unused, so a record older than that is dead anyway.
+	 * Every refresh renews it.
 	 */
 	ttlMs?: number;
 }
@@ -18,21 +25,52 @@ export class CorruptTokenRecordError extends Error {
 	public key: string;
 
 	constructor(key: string) {
-		super(`The Redis record for "${key}" is not a valid token set; delete it or sign the user in again`);
+		super(`The Redis record for "${key}" is not a valid token set; sign the user in again (save() replaces it) or delete it`);
 		this.name = "CorruptTokenRecordError";
 		this.key = key;
 	}
 }
 
-// Compare-and-delete: a process whose lock expired and was taken over cannot release the new holder's lock.
+// A record is a hash: `v` is its version, `d` the token set as JSON. A tombstone has `v` only.
+// Anything else under the key (a foreign or 0.1-era string) counts as version 0, so a new sign-in replaces it.
+const READ_VERSION = `local version = 0
+local kind = redis.call("TYPE", KEYS[1]).ok
+if kind == "hash" then version = tonumber(redis.call("HGET", KEYS[1], "v")) or 0 end`;
+
+const GET_VERSION_SCRIPT = `${READ_VERSION}
+return version`;
+
+// Fenced write: lands only if the version is still the one the writer read.
+const COMPARE_AND_SET_SCRIPT = `${READ_VERSION}
+if version ~= tonumber(ARGV[1]) then return 0 end
+redis.call("DEL", KEYS[1])
+redis.call("HSET", KEYS[1], "v", ARGV[2], "d", ARGV[3])
+redis.call("PEXPIRE", KEYS[1], ARGV[4])
+return 1`;
+
+// Versioned delete: a tombstone one version higher, so a refresh in flight cannot write the connection back.
+const DELETE_SCRIPT = `${READ_VERSION}
+if kind == "none" or (kind == "hash" and redis.call("HEXISTS", KEYS[1], "d") == 0) then return 0 end
+redis.call("DEL", KEYS[1])
+redis.call("HSET", KEYS[1], "v", version + 1)
+redis.call("PEXPIRE", KEYS[1], ARGV[1])
+return 1`;
+
+// Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
+const RENEW_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
 /**
- * A `TokenStore` on Redis, shared by every process: token sets as JSON with a TTL, and a refresh lock
- * taken with `SET key owner NX PX ttl` and released with a compare-and-delete Lua script.
+ * A `TokenStore` on Redis, shared by every process. Each connection's keys share a hash tag, so every
+ * script touches one slot and the store works on Redis Cluster too:
+ *
+ * - `{prefix}{{key}}:tokens` — a hash: `v` (version) and `d` (the token set as JSON), written only by
+ *   compare-and-set scripts;
+ * - `{prefix}{{key}}:lease` — the refresh lease, `SET NX PX` with an owner id, renewed and released by owner-checked scripts;
+ * - `{prefix}issued-at` — a sorted set of keys by when their refresh token was issued, for `keepAlive()`.
  */
 export class RedisTokenStore implements TokenStore {
-	readonly #client: Redis;
+	readonly #client: Redis | Cluster;
 	readonly #prefix: string;
 	readonly #ttlMs: number;
 
@@ -40,16 +78,26 @@ export class RedisTokenStore implements TokenStore {
 		this.#client = options.client;
 		this.#prefix = options.prefix ?? "atlassian-3lo:";
 		this.#ttlMs = options.ttlMs ?? 90 * 24 * 60 * 60 * 1000;
+		if (!(Number.isSafeInteger(this.#ttlMs) && this.#ttlMs > 0)) {
+			throw new TypeError(`ttlMs must be a whole number of ms above 0, got ${String(options.ttlMs)}`);
+		}
 	}
 
-	public async get(key: string): Promise<StoredTokenSet | null> {
-		const raw = await this.#client.get(this.#tokensKey(key));
-		if (raw === null) {
+	public async get(key: string, _options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
+		let fields: (string | null)[];
+		try {
+			fields = await this.#client.hmget(this.#recordKey(key), "v", "d");
+		} catch (error) {
+			if (error instanceof Error && error.message.startsWith("WRONGTYPE")) throw new CorruptTokenRecordError(key);
+			throw error;
+		}
+		const [version, data] = fields;
+		if (data == null) {
 			return null;
 		}
 		let parsed: unknown;
 		try {
-			parsed = JSON.parse(raw);
+			parsed = { ...JSON.parse(data), version: Number(version) };
 		} catch {
 			throw new CorruptTokenRecordError(key);
 		}
@@ -59,29 +107,99 @@ export class RedisTokenStore implements TokenStore {
 		return parsed;
 	}
 
-	public async set(key: string, tokens: StoredTokenSet): Promise<void> {
-		await this.#client.set(this.#tokensKey(key), JSON.stringify(tokens), "PX", this.#ttlMs);
+	public async getVersion(key: string, _options?: TokenStoreCallOptions): Promise<number> {
+		return Number(await this.#client.eval(GET_VERSION_SCRIPT, 1, this.#recordKey(key)));
 	}
 
-	public async delete(key: string): Promise<void> {
-		await this.#client.del(this.#tokensKey(key));
+	public async compareAndSet(
+		key: string,
+		expectedVersion: number,
+		tokens: StoredTokenSet,
+		_options?: TokenStoreCallOptions,
+	): Promise<boolean> {
+		const { version, ...data } = tokens;
+		const written = await this.#client.eval(
+			COMPARE_AND_SET_SCRIPT,
+			1,
+			this.#recordKey(key),
+			expectedVersion,
+			version,
+			JSON.stringify(data),
+			this.#ttlMs,
+		);
+		if (written !== 1) {
+			return false;
+		}
+		if (tokens.issuedAt !== undefined) {
+			// The index lives in its own slot, so it cannot join the script on a cluster. It is a hint that
+			// `keepAlive()` checks against the record; a lost update is repaired by the next write.
+			await this.#client.zadd(this.#indexKey(), tokens.issuedAt, key).catch(() => {});
+		}
+		return true;
 	}
 
-	public async lock(key: string, ttlMs: number): Promise<TokenStoreLock | null> {
-		const lockKey = `${this.#prefix}lock:${key}`;
+	public async delete(key: string, _options?: TokenStoreCallOptions): Promise<void> {
+		await this.#client.eval(DELETE_SCRIPT, 1, this.#recordKey(key), this.#ttlMs);
+		await this.#client.zrem(this.#indexKey(), key).catch(() => {});
+	}
+
+	public async acquireLease(key: string, ttlMs: number, _options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {
+		const leaseKey = `${this.#prefix}{${key}}:lease`;
 		const owner = crypto.randomUUID();
-		const acquired = await this.#client.set(lockKey, owner, "PX", ttlMs, "NX");
+		const acquired = await this.#client.set(leaseKey, owner, "PX", ttlMs, "NX");
 		if (acquired !== "OK") {
 			return null;
 		}
 		return {
+			renew: async (renewTtlMs) => (await this.#client.eval(RENEW_SCRIPT, 1, leaseKey, owner, renewTtlMs)) === 1,
 			release: async () => {
-				await this.#client.eval(RELEASE_SCRIPT, 1, lockKey, owner);
+				await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner);
 			},
 		};
 	}
 
-	#tokensKey(key: string): string {
-		return `${this.#prefix}tokens:${key}`;
+	public listIdleKeys(issuedBefore: number, options: { limit: number }): Promise<string[]> {
+		return this.#client.zrangebyscore(this.#indexKey(), "-inf", `(${issuedBefore}`, "LIMIT", 0, options.limit);
 	}
+
+	/**
+	 * Moves records written by atlassian-3lo 0.1 (`{prefix}tokens:{key}`, a JSON string) to this layout, once,
+	 * after upgrading. Safe to run from several processes and more than once. Resolves how many it moved.
+	 * Not for a cluster: run it against each primary (SCAN walks one node).
+	 */
+	public async migrateLegacyRecords(): Promise<number> {
+		const legacyPrefix = `${this.#prefix}tokens:`;
+		let moved = 0;
+		let cursor = "0";
+		do {
+			const [next, keys] = await (this.#client as Redis).scan(cursor, "MATCH", `${escapeGlob(legacyPrefix)}*`, "COUNT", 200);
+			cursor = next;
+			for (const legacyKey of keys) {
+				const raw = await this.#client.get(legacyKey).catch(() => null);
+				let parsed: unknown;
+				try {
+					parsed = raw === null ? null : JSON.parse(raw);
+				} catch {
+					continue;
+				}
+				const key = legacyKey.slice(legacyPrefix.length);
+				if (isStoredTokenSet(parsed) && (await this.compareAndSet(key, 0, parsed))) moved++;
+				// Moved now, or by another process, or superseded by a newer sign-in: the old copy is no longer needed.
+				if (isStoredTokenSet(parsed)) await this.#client.del(legacyKey);
+			}
+		} while (cursor !== "0");
+		return moved;
+	}
+
+	#recordKey(key: string): string {
+		return `${this.#prefix}{${key}}:tokens`;
+	}
+
+	#indexKey(): string {
+		return `${this.#prefix}issued-at`;
+	}
+}
+
+function escapeGlob(text: string): string {
+	return text.replace(/[*?[\]\\]/g, "\\$&");
 }

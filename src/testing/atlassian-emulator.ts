@@ -12,6 +12,13 @@ export interface AtlassianEmulatorOptions {
 	accessTokenLifetimeSeconds?: number;
 	/** Refresh tokens die after this long unused. Default 90 days, as Atlassian. */
 	refreshTokenInactivitySeconds?: number;
+	/** A grant's refresh tokens die this long after consent, used or not. Default 365 days, as Atlassian. */
+	refreshTokenMaxLifetimeSeconds?: number;
+	/**
+	 * How long after a rotation the immediately previous refresh token may be exchanged once more for a new
+	 * pair. Default 600, as Atlassian. `0` is strict: any reuse of a spent refresh token revokes the grant.
+	 */
+	refreshTokenReuseIntervalSeconds?: number;
 	/** `audience` values `/authorize` accepts besides the emulator's own host. Default `["api.atlassian.com"]`. */
 	audiences?: string[];
 }
@@ -52,8 +59,16 @@ interface RefreshTokenRecord {
 	clientId: string;
 	accountId: string;
 	scopes: string[];
-	spent: boolean;
-	lastUsedAt: number;
+	issuedAt: number;
+}
+
+/** One grant (one consent): which of its refresh tokens may still be exchanged. */
+interface Grant {
+	consentedAt: number;
+	current: string | null;
+	/** The refresh token rotated most recently, and when: inside the reuse interval it may go once more. */
+	previous: string | null;
+	previousRotatedAt: number;
 }
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
@@ -77,10 +92,15 @@ export class AtlassianEmulator {
 	public readonly sites: EmulatedSite[];
 	/** Every request handled, in order (method and path), for assertions. */
 	public readonly requests: { method: string; path: string }[] = [];
+	/** Refresh outcomes: normal rotations, exchanges of the previous token inside the reuse interval, and grants revoked for reuse. */
+	public readonly refreshStats = { rotations: 0, reuses: 0, revocations: 0 };
 	readonly #now: () => number;
 	#timeOffsetMs = 0;
 	readonly #accessTokenLifetimeMs: number;
 	readonly #refreshInactivityMs: number;
+	readonly #refreshMaxLifetimeMs: number;
+	readonly #reuseIntervalMs: number;
+	readonly #grants = new Map<string, Grant>();
 	readonly #audiences: string[];
 	readonly #faults: EmulatorFault[] = [];
 	readonly #codes = new Map<string, AuthorizationCode>();
@@ -95,6 +115,8 @@ export class AtlassianEmulator {
 		this.#now = options.now ?? Date.now;
 		this.#accessTokenLifetimeMs = (options.accessTokenLifetimeSeconds ?? 3600) * 1000;
 		this.#refreshInactivityMs = (options.refreshTokenInactivitySeconds ?? 90 * 24 * 3600) * 1000;
+		this.#refreshMaxLifetimeMs = (options.refreshTokenMaxLifetimeSeconds ?? 365 * 24 * 3600) * 1000;
+		this.#reuseIntervalMs = (options.refreshTokenReuseIntervalSeconds ?? 600) * 1000;
 		this.#audiences = options.audiences ?? ["api.atlassian.com"];
 	}
 
@@ -105,6 +127,14 @@ export class AtlassianEmulator {
 	/** Moves the emulator's clock forward, e.g. past an access token's expiry. */
 	public advanceTime(ms: number): void {
 		this.#timeOffsetMs += ms;
+	}
+
+	/** Whether `refreshToken` is the one its grant honours now: the newest, of a grant that is not revoked. */
+	public isRefreshTokenCurrent(refreshToken: string): boolean {
+		const record = this.#refreshTokens.get(refreshToken);
+		return (
+			record !== undefined && !this.#revokedFamilies.has(record.familyId) && this.#grants.get(record.familyId)?.current === refreshToken
+		);
 	}
 
 	public injectFault(fault: EmulatorFault): void {
@@ -254,6 +284,7 @@ export class AtlassianEmulator {
 		}
 		code.used = true;
 		code.familyId = randomToken("family-");
+		this.#grants.set(code.familyId, { consentedAt: this.now(), current: null, previous: null, previousRotatedAt: 0 });
 		return json(this.#issueTokens(client.clientId, code.accountId, code.scopes, code.familyId));
 	}
 
@@ -261,14 +292,25 @@ export class AtlassianEmulator {
 		const refreshToken = String(body.refresh_token);
 		const record = this.#refreshTokens.get(refreshToken);
 		const dead = { error: "invalid_grant", error_description: "Unknown or invalid refresh token." };
-		if (!record || record.clientId !== client.clientId || this.#revokedFamilies.has(record.familyId)) return json(dead, 403);
-		if (record.spent) {
-			// Reuse of a rotated refresh token: the whole family is revoked, as Atlassian does outside its leeway.
+		const grant = record && this.#grants.get(record.familyId);
+		if (!record || !grant || record.clientId !== client.clientId || this.#revokedFamilies.has(record.familyId)) return json(dead, 403);
+		const now = this.now();
+		if (now - grant.consentedAt > this.#refreshMaxLifetimeMs) return json(dead, 403);
+		if (refreshToken === grant.current) {
+			if (now - record.issuedAt > this.#refreshInactivityMs) return json(dead, 403);
+			grant.previous = refreshToken;
+			grant.previousRotatedAt = now;
+			this.refreshStats.rotations++;
+		} else if (refreshToken === grant.previous && now - grant.previousRotatedAt < this.#reuseIntervalMs) {
+			// Atlassian's reuse interval: the immediately previous token buys one more new pair; the pair it
+			// issued before is superseded (we model the strictest reading: using it later revokes the grant).
+			this.refreshStats.reuses++;
+		} else {
+			// Any other reuse: the whole grant is revoked, and the user must consent again.
 			this.#revokedFamilies.add(record.familyId);
+			this.refreshStats.revocations++;
 			return json(dead, 403);
 		}
-		if (this.now() - record.lastUsedAt > this.#refreshInactivityMs) return json(dead, 403);
-		record.spent = true;
 		return json(this.#issueTokens(client.clientId, record.accountId, record.scopes, record.familyId));
 	}
 
@@ -283,7 +325,9 @@ export class AtlassianEmulator {
 		};
 		if (scopes.includes("offline_access")) {
 			const refreshToken = randomToken("emulator-rt-");
-			this.#refreshTokens.set(refreshToken, { familyId, clientId, accountId, scopes, spent: false, lastUsedAt: this.now() });
+			this.#refreshTokens.set(refreshToken, { familyId, clientId, accountId, scopes, issuedAt: this.now() });
+			const grant = this.#grants.get(familyId);
+			if (grant) grant.current = refreshToken;
 			response.refresh_token = refreshToken;
 		}
 		return response;

@@ -1,99 +1,203 @@
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
-import type { StoredTokenSet, TokenStore } from "./token-store.js";
+import type { StoredTokenSet, TokenStore, TokenStoreCallOptions } from "./token-store.js";
 
-const PREFIX = "a3lo.aes256gcm.";
+/** Sealed by this version: `a3lo.v2.<key id>.<base64url(iv ‖ ciphertext)>`, the whole record authenticated. */
+const SEALED = /^a3lo\.v2\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]+)$/;
+/** Sealed by 0.1: no key id, and only the store key and field authenticated. Still read, and re-sealed on read. */
+const LEGACY_PREFIX = "a3lo.aes256gcm.";
+const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** A stored token could not be decrypted: wrong key, or the record was altered. The stored record is left untouched. */
+/** One encryption key: 32 raw bytes (its id is derived from them), or an AES-256-GCM `CryptoKey` with an id you choose. */
+export type TokenEncryptionKey = Uint8Array | CryptoKey | { id: string; key: Uint8Array | CryptoKey };
+
+/** A stored token could not be decrypted: wrong or unknown key, or the record was altered. The stored record is left untouched. */
 export class TokenDecryptionError extends Error {
 	public key: string;
 
 	constructor(key: string) {
-		super(`Could not decrypt the tokens stored for "${key}": wrong encryption key, or the record was altered`);
+		super(`Could not decrypt the tokens stored for "${key}": wrong or retired encryption key, or the record was altered`);
 		this.name = "TokenDecryptionError";
 		this.key = key;
 	}
 }
 
+interface PreparedKey {
+	id: string;
+	key: CryptoKey;
+}
+
 /**
  * Wraps a store so that access and refresh tokens are kept encrypted with AES-256-GCM (Web Crypto):
- * a leaked Redis dump or database backup holds no usable token. Expiry, scopes and version stay in
- * clear so the inner store works unchanged. Each token is bound to its store key and field, so a
- * ciphertext copied to another connection or field does not decrypt.
+ * a leaked Redis dump or database backup holds no usable token. Each token is bound to its store key and
+ * field and to the whole record (version, expiry, scopes, flags), so a ciphertext copied elsewhere, or a
+ * record whose clear fields were edited, does not decrypt.
  *
- * `encryptionKey`: 32 random bytes (keep them in your secret manager, not next to the store) or an AES-GCM `CryptoKey`.
+ * `keys`: one key, or `[current, ...previous]` to rotate: records sealed with a previous key are read and
+ * re-sealed with the current one. Keep keys in your secret manager, not next to the store.
  */
-export function encryptedTokenStore(store: TokenStore, encryptionKey: Uint8Array | CryptoKey): TokenStore {
-	if (encryptionKey instanceof Uint8Array && encryptionKey.byteLength !== 32) {
-		throw new TypeError(`encryptedTokenStore needs a 32-byte key for AES-256-GCM, got ${encryptionKey.byteLength} bytes`);
+export function encryptedTokenStore(store: TokenStore, keys: TokenEncryptionKey | TokenEncryptionKey[]): TokenStore {
+	const list = Array.isArray(keys) ? keys : [keys];
+	if (list.length === 0) {
+		throw new TypeError("encryptedTokenStore needs at least one encryption key");
 	}
-	const cryptoKey = importKey(encryptionKey);
+	for (const [index, entry] of list.entries()) checkKey(entry, index === 0);
+	const prepared = Promise.all(list.map(prepareKey));
 	// Surfaced on first use; keeps an unused store from reporting an unhandled rejection.
-	cryptoKey.catch(() => {});
+	prepared.catch(() => {});
+
+	async function open(key: string, sealed: StoredTokenSet): Promise<{ tokens: StoredTokenSet; stale: boolean }> {
+		const all = await prepared;
+		const accessToken = await decrypt(all, key, "accessToken", sealed);
+		const refreshToken = sealed.refreshToken === null ? null : await decrypt(all, key, "refreshToken", sealed);
+		return {
+			tokens: { ...sealed, accessToken: accessToken.plaintext, refreshToken: refreshToken?.plaintext ?? null },
+			stale: accessToken.stale || refreshToken?.stale === true,
+		};
+	}
+
+	async function seal(key: string, tokens: StoredTokenSet): Promise<StoredTokenSet> {
+		const [current] = (await prepared) as [PreparedKey];
+		return {
+			...tokens,
+			accessToken: await encrypt(current, key, "accessToken", tokens.accessToken, tokens),
+			refreshToken: tokens.refreshToken === null ? null : await encrypt(current, key, "refreshToken", tokens.refreshToken, tokens),
+		};
+	}
+
 	return {
-		async get(key) {
-			const stored = await store.get(key);
-			if (stored === null) {
+		async get(key, options?: TokenStoreCallOptions) {
+			const sealed = await store.get(key, options);
+			if (sealed === null) {
 				return null;
 			}
-			const aesKey = await cryptoKey;
-			return {
-				...stored,
-				accessToken: await decrypt(aesKey, key, "accessToken", stored.accessToken),
-				refreshToken: stored.refreshToken === null ? null : await decrypt(aesKey, key, "refreshToken", stored.refreshToken),
-			};
+			const { tokens, stale } = await open(key, sealed);
+			if (stale) {
+				// Re-seal with the current key at the same version: content is unchanged, so no writer is fenced out.
+				// If any write got there first, this one is refused, which is what we want.
+				await store.compareAndSet(key, sealed.version, await seal(key, tokens), options).catch(() => false);
+			}
+			return tokens;
 		},
-		async set(key, tokens: StoredTokenSet) {
-			const aesKey = await cryptoKey;
-			await store.set(key, {
-				...tokens,
-				accessToken: await encrypt(aesKey, key, "accessToken", tokens.accessToken),
-				refreshToken: tokens.refreshToken === null ? null : await encrypt(aesKey, key, "refreshToken", tokens.refreshToken),
-			});
+		getVersion: (key, options) => store.getVersion(key, options),
+		async compareAndSet(key, expectedVersion, tokens, options) {
+			return store.compareAndSet(key, expectedVersion, await seal(key, tokens), options);
 		},
-		delete: (key) => store.delete(key),
-		lock: (key, ttlMs) => store.lock(key, ttlMs),
+		delete: (key, options) => store.delete(key, options),
+		acquireLease: (key, ttlMs, options) => store.acquireLease(key, ttlMs, options),
+		...(store.listIdleKeys ? { listIdleKeys: store.listIdleKeys.bind(store) } : {}),
 	};
 }
 
-async function importKey(encryptionKey: Uint8Array | CryptoKey): Promise<CryptoKey> {
-	if (!(encryptionKey instanceof Uint8Array)) {
-		return encryptionKey;
+function describeKey(value: unknown): string {
+	if (typeof value === "string") return "a string (decode it to 32 bytes first)";
+	if (value instanceof ArrayBuffer) return "an ArrayBuffer (wrap it: new Uint8Array(buffer))";
+	return typeof value;
+}
+
+/** Refuses, at construction, every key that would only fail later — after a refresh token was already spent. */
+function checkKey(entry: TokenEncryptionKey, current: boolean): void {
+	const isWrapped = typeof entry === "object" && entry !== null && "id" in entry && "key" in entry;
+	if (isWrapped && !(typeof entry.id === "string" && KEY_ID.test(entry.id))) {
+		throw new TypeError(`An encryption key id must be 1 to 64 of A–Z a–z 0–9 _ -, got ${JSON.stringify(entry.id)}`);
 	}
-	return crypto.subtle.importKey("raw", new Uint8Array(encryptionKey), "AES-GCM", false, ["encrypt", "decrypt"]);
+	const key: unknown = isWrapped ? entry.key : entry;
+	if (key instanceof Uint8Array) {
+		if (key.byteLength !== 32) {
+			throw new TypeError(`encryptedTokenStore needs a 32-byte key for AES-256-GCM, got ${key.byteLength} bytes`);
+		}
+		return;
+	}
+	if (typeof CryptoKey !== "undefined" && key instanceof CryptoKey) {
+		const algorithm = key.algorithm as AesKeyAlgorithm;
+		const usages = current ? ["encrypt", "decrypt"] : ["decrypt"];
+		if (algorithm.name !== "AES-GCM" || algorithm.length !== 256 || !usages.every((usage) => key.usages.includes(usage as KeyUsage))) {
+			throw new TypeError(
+				`encryptedTokenStore needs an AES-GCM CryptoKey of 256 bits usable to ${usages.join(" and ")}, got ${algorithm.name}-${algorithm.length ?? "?"} for ${key.usages.join(", ") || "nothing"}`,
+			);
+		}
+		return;
+	}
+	throw new TypeError(`encryptedTokenStore needs 32 bytes (a Uint8Array) or an AES-256-GCM CryptoKey, got ${describeKey(key)}`);
 }
 
-function additionalData(key: string, field: string): Uint8Array<ArrayBuffer> {
-	return new TextEncoder().encode(`${key}\u0000${field}`);
+async function prepareKey(entry: TokenEncryptionKey): Promise<PreparedKey> {
+	const isWrapped = !(entry instanceof Uint8Array) && "id" in entry;
+	const key = isWrapped ? entry.key : (entry as Uint8Array | CryptoKey);
+	let id: string;
+	if (isWrapped) {
+		id = entry.id;
+	} else if (key instanceof Uint8Array) {
+		// A stable id without revealing the key: the first 6 bytes of its SHA-256.
+		id = encodeBase64urlNoPadding(new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(key))).subarray(0, 6));
+	} else {
+		id = "default";
+	}
+	const cryptoKey =
+		key instanceof Uint8Array ? await crypto.subtle.importKey("raw", new Uint8Array(key), "AES-GCM", false, ["encrypt", "decrypt"]) : key;
+	return { id, key: cryptoKey };
 }
 
-async function encrypt(aesKey: CryptoKey, key: string, field: string, plaintext: string): Promise<string> {
+/** Everything but the two tokens, bound into each ciphertext so no clear field can be changed on its own. */
+function additionalData(key: string, field: string, tokens: StoredTokenSet): Uint8Array<ArrayBuffer> {
+	const record = [
+		tokens.version,
+		tokens.expiresAt,
+		tokens.scopes,
+		tokens.reauthorizationRequired === true,
+		tokens.consentedAt ?? null,
+		tokens.issuedAt ?? null,
+		tokens.refreshSentAt ?? null,
+		tokens.refreshToken === null,
+	];
+	return new TextEncoder().encode(`a3lo.v2\u0000${key}\u0000${field}\u0000${JSON.stringify(record)}`);
+}
+
+async function encrypt(current: PreparedKey, key: string, field: string, plaintext: string, tokens: StoredTokenSet): Promise<string> {
 	const iv = crypto.getRandomValues(new Uint8Array(12));
 	const ciphertext = new Uint8Array(
 		await crypto.subtle.encrypt(
-			{ name: "AES-GCM", iv, additionalData: additionalData(key, field) },
-			aesKey,
+			{ name: "AES-GCM", iv, additionalData: additionalData(key, field, tokens) },
+			current.key,
 			new TextEncoder().encode(plaintext),
 		),
 	);
 	const sealed = new Uint8Array(iv.byteLength + ciphertext.byteLength);
 	sealed.set(iv);
 	sealed.set(ciphertext, iv.byteLength);
-	return PREFIX + encodeBase64urlNoPadding(sealed);
+	return `a3lo.v2.${current.id}.${encodeBase64urlNoPadding(sealed)}`;
 }
 
-async function decrypt(aesKey: CryptoKey, key: string, field: string, sealedText: string): Promise<string> {
-	try {
-		if (!sealedText.startsWith(PREFIX)) {
-			throw new Error("not sealed");
-		}
-		const sealed = new Uint8Array(decodeBase64urlIgnorePadding(sealedText.slice(PREFIX.length)));
+async function decrypt(
+	keys: PreparedKey[],
+	key: string,
+	field: "accessToken" | "refreshToken",
+	tokens: StoredTokenSet,
+): Promise<{ plaintext: string; stale: boolean }> {
+	const sealedText = tokens[field] ?? "";
+	const open = async (candidate: PreparedKey, body: string, additional: Uint8Array<ArrayBuffer>) => {
+		const sealed = new Uint8Array(decodeBase64urlIgnorePadding(body));
 		const plaintext = await crypto.subtle.decrypt(
-			{ name: "AES-GCM", iv: sealed.subarray(0, 12), additionalData: additionalData(key, field) },
-			aesKey,
+			{ name: "AES-GCM", iv: sealed.subarray(0, 12), additionalData: additional },
+			candidate.key,
 			sealed.subarray(12),
 		);
 		return new TextDecoder().decode(plaintext);
-	} catch {
-		throw new TokenDecryptionError(key);
+	};
+	const match = SEALED.exec(sealedText);
+	if (match !== null) {
+		const candidate = keys.find((prepared) => prepared.id === match[1]);
+		if (candidate !== undefined) {
+			try {
+				return { plaintext: await open(candidate, match[2] as string, additionalData(key, field, tokens)), stale: candidate !== keys[0] };
+			} catch {}
+		}
+	} else if (sealedText.startsWith(LEGACY_PREFIX)) {
+		const legacyAdditional = new TextEncoder().encode(`${key}\u0000${field}`);
+		for (const candidate of keys) {
+			try {
+				return { plaintext: await open(candidate, sealedText.slice(LEGACY_PREFIX.length), legacyAdditional), stale: true };
+			} catch {}
+		}
 	}
+	throw new TokenDecryptionError(key);
 }

@@ -19,3 +19,41 @@ export class TokenLockTimeoutError extends Error {
 		this.key = key;
 	}
 }
+
+/**
+ * A store call did not finish within `storeTimeoutMs` (a store that accepts connections but never answers).
+ * Nothing was lost: stored tokens are only ever replaced by compare-and-set. Safe to retry.
+ */
+export class TokenStoreTimeoutError extends Error {
+	public key: string;
+	public operation: string;
+
+	constructor(key: string, operation: string, timeoutMs: number) {
+		super(`The token store did not answer ${operation} for "${key}" within ${timeoutMs} ms; check the store's health and retry`);
+		this.name = "TokenStoreTimeoutError";
+		this.key = key;
+		this.operation = operation;
+	}
+}
+
+/**
+ * A refresh of this connection was sent and its answer was lost (timeout, reset, 5xx), and Atlassian's
+ * 10-minute reuse window for that refresh token has passed. If Atlassian performed the refresh, the stored
+ * refresh token is spent and sending it again revokes the grant; if it never arrived, it still works.
+ * `TokenManager` does not guess: sign the user in again, or call `refresh(key, { retryUnknownOutcome: true })`
+ * to accept the risk.
+ */
+export class RefreshOutcomeUnknownError extends Error {
+	public key: string;
+	/** When the refresh token was first sent, epoch ms. */
+	public sentAt: number;
+
+	constructor(key: string, sentAt: number) {
+		super(
+			`The outcome of the refresh of "${key}" sent at ${new Date(sentAt).toISOString()} is unknown and Atlassian's 10-minute reuse window has passed; ask the user to sign in again, or retry with { retryUnknownOutcome: true } to accept the risk of revoking the grant`,
+		);
+		this.name = "RefreshOutcomeUnknownError";
+		this.key = key;
+		this.sentAt = sentAt;
+	}
+}

@@ -1,37 +1,80 @@
-import type { StoredTokenSet, TokenStore, TokenStoreLock } from "./token-store.js";
+import type { StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "./token-store.js";
 
-/** A `TokenStore` in this process's memory: the default for one process, and for tests. */
+/** A record, or a tombstone (`tokens: null`) that keeps a deleted connection's version counting. */
+interface Entry {
+	version: number;
+	tokens: StoredTokenSet | null;
+}
+
+/**
+ * A `TokenStore` in this process's memory: the default for one process, and for tests.
+ * Every operation completes synchronously, so compare-and-set is atomic without further locking.
+ */
 export class MemoryTokenStore implements TokenStore {
-	readonly #tokens = new Map<string, StoredTokenSet>();
-	readonly #locks = new Map<string, { owner: symbol; expiresAt: number }>();
+	readonly #entries = new Map<string, Entry>();
+	readonly #leases = new Map<string, { owner: symbol; expiresAt: number }>();
 
-	public async get(key: string): Promise<StoredTokenSet | null> {
-		const tokens = this.#tokens.get(key);
+	public async get(key: string, _options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
+		const tokens = this.#entries.get(key)?.tokens;
 		// A copy, so a caller mutating the result cannot change what is stored.
-		return tokens === undefined ? null : structuredClone(tokens);
+		return tokens == null ? null : structuredClone(tokens);
 	}
 
-	public async set(key: string, tokens: StoredTokenSet): Promise<void> {
-		this.#tokens.set(key, structuredClone(tokens));
+	public async getVersion(key: string, _options?: TokenStoreCallOptions): Promise<number> {
+		return this.#entries.get(key)?.version ?? 0;
 	}
 
-	public async delete(key: string): Promise<void> {
-		this.#tokens.delete(key);
+	public async compareAndSet(
+		key: string,
+		expectedVersion: number,
+		tokens: StoredTokenSet,
+		_options?: TokenStoreCallOptions,
+	): Promise<boolean> {
+		if ((this.#entries.get(key)?.version ?? 0) !== expectedVersion) {
+			return false;
+		}
+		this.#entries.set(key, { version: tokens.version, tokens: structuredClone(tokens) });
+		return true;
 	}
 
-	public async lock(key: string, ttlMs: number): Promise<TokenStoreLock | null> {
-		const held = this.#locks.get(key);
+	public async delete(key: string, _options?: TokenStoreCallOptions): Promise<void> {
+		const entry = this.#entries.get(key);
+		if (entry !== undefined && entry.tokens !== null) {
+			this.#entries.set(key, { version: entry.version + 1, tokens: null });
+		}
+	}
+
+	public async acquireLease(key: string, ttlMs: number, _options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {
+		const held = this.#leases.get(key);
 		if (held !== undefined && held.expiresAt > Date.now()) {
 			return null;
 		}
 		const owner = Symbol(key);
-		this.#locks.set(key, { owner, expiresAt: Date.now() + ttlMs });
+		this.#leases.set(key, { owner, expiresAt: Date.now() + ttlMs });
+		const isHeld = () => {
+			const lease = this.#leases.get(key);
+			return lease?.owner === owner && lease.expiresAt > Date.now();
+		};
 		return {
+			renew: async (renewTtlMs) => {
+				if (!isHeld()) return false;
+				this.#leases.set(key, { owner, expiresAt: Date.now() + renewTtlMs });
+				return true;
+			},
 			release: async () => {
-				if (this.#locks.get(key)?.owner === owner) {
-					this.#locks.delete(key);
-				}
+				if (this.#leases.get(key)?.owner === owner) this.#leases.delete(key);
 			},
 		};
+	}
+
+	public async listIdleKeys(issuedBefore: number, options: { limit: number }): Promise<string[]> {
+		const idle: [string, number][] = [];
+		for (const [key, { tokens }] of this.#entries) {
+			if (tokens?.issuedAt !== undefined && tokens.issuedAt < issuedBefore) idle.push([key, tokens.issuedAt]);
+		}
+		return idle
+			.sort((a, b) => a[1] - b[1])
+			.slice(0, options.limit)
+			.map(([key]) => key);
 	}
 }

@@ -1,34 +1,81 @@
-import type { Atlassian } from "../atlassian/atlassian.js";
 import { isReauthorizationRequired } from "../atlassian/reauthorization.js";
 import { ArcticFetchError, OAuth2RequestError } from "../oauth2/errors.js";
 import { checkTimerDuration, MAX_TIMER_MS } from "../oauth2/timer-duration.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
-import { TokenLockTimeoutError, TokenNotFoundError } from "./errors.js";
-import type { StoredTokenSet, TokenStore } from "./token-store.js";
+import { boundedCall } from "./bounded-call.js";
+import { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError } from "./errors.js";
+import { LeaseKeeper } from "./lease-keeper.js";
+import { isStoredTokenSet, type StoredTokenSet, type TokenStore, type TokenStoreLease } from "./token-store.js";
+
+/** Atlassian lets the immediately previous refresh token be exchanged again for 10 minutes after it rotated. */
+const REUSE_WINDOW_MS = 10 * 60_000;
+/** We resend only this far into the window, so clock skew between us and Atlassian cannot carry a resend past it. */
+const RESEND_WINDOW_MS = REUSE_WINDOW_MS - 60_000;
+/** In-process resends after an answer was lost, before leaving recovery to a later call or another process. */
+const RESEND_DELAYS_MS = [250, 1_000, 4_000];
+/** Atlassian's access tokens live 3600 s; a far larger `expires_in` is a broken answer, not a reason to store garbage. */
+const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface TokenManagerOptions {
 	store: TokenStore;
 	/** Refresh when the access token expires within this many seconds. Default 300. */
 	refreshWindowSeconds?: number;
 	/**
-	 * How long a refresh lock lives, in ms. Default 30 000. The refresh request is aborted well before the
-	 * lock expires, so two processes never refresh one connection at the same time.
+	 * The refresh lease's time to live, in ms. Default 30 000. The holder renews it every third of this while
+	 * its refresh request and write are in flight, so it only expires when the holder died or lost the store.
 	 */
 	lockTtlMs?: number;
 	/** How long to wait for another process's refresh before giving up with `TokenLockTimeoutError`. Default: 2 × `lockTtlMs`. */
 	lockWaitMs?: number;
+	/** The longest any one store call may take before it fails with `TokenStoreTimeoutError`. Default 5 000. */
+	storeTimeoutMs?: number;
+	/** The clock, epoch ms, for expiry, consent and idle times. Default `Date.now`; tests pair it with the emulator's `advanceTime()`. */
+	now?: () => number;
 	/** Called after a refreshed token set is stored, e.g. to log or to mirror it elsewhere. */
 	onRefresh?: (key: string, tokens: StoredTokenSet) => void | Promise<void>;
+	/** Called when a refresh this process sent failed, whatever the reason. Errors it throws are ignored. */
+	onRefreshFailed?: (key: string, error: unknown) => void;
+	/** Called when Atlassian refused the refresh token (`invalid_grant`): tell the user to reconnect. Errors it throws are ignored. */
+	onReauthorizationRequired?: (key: string, error: OAuth2RequestError) => void;
+	/**
+	 * Called each time writing a rotated token set fails. The set is kept in this process's memory, served to its
+	 * callers and written again with backoff until the store takes it. Alert on it. Errors it throws are ignored.
+	 */
+	onStoreWriteFailed?: (key: string, error: unknown, attempt: number) => void;
 }
 
-/** What the manager needs of a provider; `Atlassian` has it. */
-export type TokenRefresher = Pick<Atlassian, "refreshAccessToken">;
+export interface RefreshOptions extends RequestOptions {
+	/**
+	 * Resend a refresh token whose earlier refresh has an unknown outcome even outside Atlassian's reuse window
+	 * (see `RefreshOutcomeUnknownError`): it works if that refresh never reached Atlassian, and revokes the grant if it did.
+	 */
+	retryUnknownOutcome?: boolean;
+}
+
+export interface KeepAliveOptions extends RequestOptions {
+	/** Refresh connections whose refresh token is older than this. Default 30, well before Atlassian's 90 days. */
+	idleDays?: number;
+	/** At most this many connections per call. Default 100. */
+	limit?: number;
+}
+
+export interface KeepAliveReport {
+	refreshed: string[];
+	failed: { key: string; error: unknown }[];
+}
+
+/** What the manager needs of a provider: `Atlassian` and `OAuth2Client` have it. */
+export interface TokenRefresher {
+	refreshAccessToken(refreshToken: string, options?: RequestOptions): Promise<OAuth2Tokens>;
+}
 
 /**
- * Keeps Atlassian connections alive in background jobs: refreshes access tokens before they expire,
- * once per connection at a time — across concurrent calls in this process (single-flight) and across
- * processes (the store's lock, then a re-read of the store) — so a rotating refresh token is never spent twice.
+ * Keeps Atlassian connections alive in background jobs: refreshes access tokens before they expire, once per
+ * connection at a time — across concurrent calls in this process (single-flight) and across processes (a
+ * renewed lease in the store) — and makes every write a compare-and-set on the record's version, so a rotating
+ * refresh token is never spent twice, never lost, and never written over newer data.
  */
 export class TokenManager {
 	readonly #provider: TokenRefresher;
@@ -36,62 +83,127 @@ export class TokenManager {
 	readonly #refreshWindowMs: number;
 	readonly #lockTtlMs: number;
 	readonly #lockWaitMs: number;
-	readonly #onRefresh: TokenManagerOptions["onRefresh"];
+	readonly #storeTimeoutMs: number;
+	readonly #now: () => number;
+	readonly #options: TokenManagerOptions;
 	readonly #inFlight = new Map<string, Promise<StoredTokenSet>>();
+	/** Rotated sets the store has not taken yet: served to this process's callers while a writer retries. */
+	readonly #unpersisted = new Map<string, StoredTokenSet>();
 
 	constructor(provider: TokenRefresher, options: TokenManagerOptions) {
 		this.#provider = provider;
 		this.#store = options.store;
+		this.#options = options;
 		const refreshWindowSeconds = options.refreshWindowSeconds ?? 300;
 		if (!(refreshWindowSeconds >= 0 && Number.isFinite(refreshWindowSeconds))) {
 			throw new TypeError(`refreshWindowSeconds must be a finite number of seconds, 0 or more, got ${String(refreshWindowSeconds)}`);
 		}
 		this.#refreshWindowMs = refreshWindowSeconds * 1000;
 		this.#lockTtlMs = checkTimerDuration("lockTtlMs", options.lockTtlMs ?? 30_000);
+		if (!Number.isInteger(this.#lockTtlMs)) {
+			throw new TypeError(`lockTtlMs must be a whole number of ms, got ${this.#lockTtlMs}`);
+		}
 		this.#lockWaitMs = checkTimerDuration("lockWaitMs", options.lockWaitMs ?? Math.min(2 * this.#lockTtlMs, MAX_TIMER_MS), 0);
-		this.#onRefresh = options.onRefresh;
+		this.#storeTimeoutMs = checkTimerDuration("storeTimeoutMs", options.storeTimeoutMs ?? 5_000);
+		this.#now = options.now ?? Date.now;
 	}
 
-	/** Stores the tokens of a new sign-in, replacing whatever was stored (a re-authorization mark included). */
-	public async save(key: string, tokens: OAuth2Tokens): Promise<StoredTokenSet> {
-		const previous = await this.#store.get(key);
-		const stored: StoredTokenSet = {
+	/**
+	 * Stores the tokens of a new sign-in, replacing whatever was stored: a re-authorization mark, a record it
+	 * cannot read (corrupt, or sealed with a lost key) and a deleted connection's tombstone included. A refresh
+	 * of the old grant still in flight can no longer write over it.
+	 */
+	public async save(key: string, tokens: OAuth2Tokens, options?: RequestOptions): Promise<StoredTokenSet> {
+		const now = this.#now();
+		const fields = {
 			accessToken: tokens.accessToken(),
 			refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null,
-			expiresAt: expiresAt(tokens),
+			expiresAt: this.#expiresAt(tokens),
 			scopes: tokens.hasScopes() ? tokens.scopes() : [],
-			version: (previous?.version ?? 0) + 1,
+			consentedAt: now,
+			issuedAt: now,
 		};
-		await this.#store.set(key, stored);
-		return stored;
+		for (let attempt = 1; ; attempt++) {
+			const version = await this.#call(key, "getVersion", (signal) => this.#store.getVersion(key, { signal }), options?.signal);
+			const stored: StoredTokenSet = { ...fields, version: version + 1 };
+			if (await this.#compareAndSet(key, version, stored, options?.signal)) {
+				this.#unpersisted.delete(key);
+				return stored;
+			}
+			if (attempt === 10) {
+				throw new Error(`Could not save the tokens of "${key}": its record changed on every one of 10 attempts`);
+			}
+		}
 	}
 
-	/** The stored token set, or `null`. Does not refresh. */
-	public getTokenSet(key: string): Promise<StoredTokenSet | null> {
-		return this.#store.get(key);
+	/** The stored token set (or a rotated one this process is still writing), or `null`. Does not refresh. */
+	public async getTokenSet(key: string, options?: RequestOptions): Promise<StoredTokenSet | null> {
+		return this.#unpersisted.get(key) ?? (await this.#get(key, options?.signal));
 	}
 
 	/** A usable access token: the stored one, or a fresh one when it expires within the refresh window. */
 	public async getAccessToken(key: string, options?: RequestOptions): Promise<string> {
-		const stored = await this.#readUsable(key);
-		if (stored.expiresAt - Date.now() > this.#refreshWindowMs) {
+		const unpersisted = this.#unpersisted.get(key);
+		if (unpersisted !== undefined && this.#isFresh(unpersisted)) {
+			return unpersisted.accessToken;
+		}
+		const stored = await this.#readUsable(key, options?.signal);
+		if (stored.refreshSentAt === undefined && this.#isFresh(stored)) {
 			return stored.accessToken;
 		}
-		return (await this.#singleFlight(key, stored.version, false, options?.signal)).accessToken;
+		return (await this.#singleFlight(key, stored.version, false, options)).accessToken;
 	}
 
 	/** Forces a refresh, e.g. after an API answered 401. Concurrent calls share one refresh. */
-	public async refresh(key: string, options?: RequestOptions): Promise<StoredTokenSet> {
-		const stored = await this.#readUsable(key);
-		return this.#singleFlight(key, stored.version, true, options?.signal);
+	public async refresh(key: string, options?: RefreshOptions): Promise<StoredTokenSet> {
+		const stored = await this.#readUsable(key, options?.signal);
+		return this.#singleFlight(key, stored.version, true, options);
 	}
 
-	public delete(key: string): Promise<void> {
-		return this.#store.delete(key);
+	/** Deletes the connection (the user clicked "Disconnect"). It stays deleted: a refresh in flight cannot write it back. */
+	public async delete(key: string, options?: RequestOptions): Promise<void> {
+		this.#unpersisted.delete(key);
+		await this.#call(key, "delete", (signal) => this.#store.delete(key, { signal }), options?.signal);
 	}
 
-	async #readUsable(key: string): Promise<StoredTokenSet> {
-		const stored = await this.#store.get(key);
+	/**
+	 * Refreshes connections nobody used for `idleDays`, so they outlive Atlassian's 90-day limit on unused
+	 * refresh tokens. Run it from a daily job; it needs a store with `listIdleKeys` (memory and Redis have it).
+	 */
+	public async keepAlive(options: KeepAliveOptions = {}): Promise<KeepAliveReport> {
+		const { listIdleKeys } = this.#store;
+		if (listIdleKeys === undefined) {
+			throw new TypeError("keepAlive() needs a TokenStore with listIdleKeys(); this store has none");
+		}
+		const idleDays = options.idleDays ?? 30;
+		const limit = options.limit ?? 100;
+		if (!(idleDays >= 0 && Number.isFinite(idleDays)) || !(Number.isInteger(limit) && limit > 0)) {
+			throw new TypeError(`keepAlive() needs idleDays ≥ 0 and a whole limit > 0, got ${String(idleDays)} and ${String(limit)}`);
+		}
+		const issuedBefore = this.#now() - idleDays * DAY_MS;
+		const keys = await this.#call(
+			"(idle connections)",
+			"listIdleKeys",
+			(signal) => listIdleKeys.call(this.#store, issuedBefore, { limit, signal }),
+			options.signal,
+		);
+		const report: KeepAliveReport = { refreshed: [], failed: [] };
+		for (const key of keys) {
+			try {
+				// The index may lag behind the records: only what is idle now is refreshed.
+				const stored = await this.getTokenSet(key, options);
+				if (stored === null || stored.reauthorizationRequired || (stored.issuedAt ?? issuedBefore) >= issuedBefore) continue;
+				await this.refresh(key, options);
+				report.refreshed.push(key);
+			} catch (error) {
+				report.failed.push({ key, error });
+			}
+		}
+		return report;
+	}
+
+	async #readUsable(key: string, signal: AbortSignal | undefined): Promise<StoredTokenSet> {
+		const stored = await this.#get(key, signal);
 		if (stored === null) {
 			throw new TokenNotFoundError(key);
 		}
@@ -106,13 +218,16 @@ export class TokenManager {
 	 * that caller's wait, because aborting a refresh Atlassian may already have performed would lose the
 	 * rotated refresh token, and would fail the other callers sharing it.
 	 */
-	#singleFlight(key: string, seenVersion: number, force: boolean, signal: AbortSignal | undefined): Promise<StoredTokenSet> {
+	#singleFlight(key: string, seenVersion: number, force: boolean, options: RefreshOptions | undefined): Promise<StoredTokenSet> {
+		const signal = options?.signal;
 		if (signal?.aborted) {
 			return Promise.reject(new ArcticFetchError(signal.reason));
 		}
 		let pending = this.#inFlight.get(key);
 		if (pending === undefined) {
-			pending = this.#refreshUnderLock(key, seenVersion, force).finally(() => this.#inFlight.delete(key));
+			pending = this.#refreshUnderLease(key, seenVersion, force, options?.retryUnknownOutcome === true).finally(() =>
+				this.#inFlight.delete(key),
+			);
 			this.#inFlight.set(key, pending);
 		}
 		return signal === undefined ? pending : untilAborted(pending, signal);
@@ -123,42 +238,64 @@ export class TokenManager {
 		if (current.reauthorizationRequired) {
 			throw reauthorizationError();
 		}
-		return current.version > seenVersion || (!force && current.expiresAt - Date.now() > this.#refreshWindowMs);
+		// A refresh whose answer was never stored is not an answer: it must be recovered.
+		if (current.refreshSentAt !== undefined) {
+			return false;
+		}
+		return current.version > seenVersion || (!force && this.#isFresh(current));
 	}
 
-	async #refreshUnderLock(key: string, seenVersion: number, force: boolean): Promise<StoredTokenSet> {
-		const deadline = Date.now() + this.#lockWaitMs;
+	async #refreshUnderLease(key: string, seenVersion: number, force: boolean, retryUnknownOutcome: boolean): Promise<StoredTokenSet> {
+		const waitUntil = Date.now() + this.#lockWaitMs;
 		let delayMs = 25;
 		for (;;) {
-			const lock = await this.#store.lock(key, this.#lockTtlMs);
-			if (lock !== null) {
+			// Lease validity is counted from before the request: a store that answers late cannot stretch it.
+			const acquiredAt = Date.now();
+			const lease = await this.#call(key, "acquireLease", (signal) => this.#store.acquireLease(key, this.#lockTtlMs, { signal }));
+			if (lease !== null) {
+				const keeper = new LeaseKeeper(lease, this.#lockTtlMs, acquiredAt, {
+					renew: (held, ttlMs) => this.#call(key, "renew", (signal) => held.renew(ttlMs, { signal })),
+					release: (held: TokenStoreLease) => this.#call(key, "release", (signal) => held.release({ signal })),
+				});
 				try {
-					// Re-read under the lock: the process that held it may have rotated the refresh token we saw.
-					const current = await this.#store.get(key);
-					if (current === null) {
-						throw new TokenNotFoundError(key);
-					}
-					if (this.#isAnswered(current, seenVersion, force)) {
-						return current;
-					}
-					return await this.#refreshNow(key, current);
+					const result = await this.#refreshWithLease(key, seenVersion, force, retryUnknownOutcome, keeper);
+					if (result !== undefined) return result;
 				} finally {
-					await lock.release();
+					await keeper.release();
+				}
+			} else {
+				const current = await this.#get(key);
+				if (current === null) {
+					throw new TokenNotFoundError(key);
+				}
+				if (this.#isAnswered(current, seenVersion, force)) {
+					return current;
 				}
 			}
-			const current = await this.#store.get(key);
-			if (current !== null && this.#isAnswered(current, seenVersion, force)) {
-				return current;
-			}
-			if (Date.now() + delayMs > deadline) {
+			if (Date.now() + delayMs > waitUntil) {
 				throw new TokenLockTimeoutError(key, this.#lockWaitMs);
 			}
-			await sleep(delayMs);
+			await sleep(delayMs * (0.5 + Math.random() / 2));
 			delayMs = Math.min(delayMs * 2, 500);
 		}
 	}
 
-	async #refreshNow(key: string, current: StoredTokenSet): Promise<StoredTokenSet> {
+	/** Refreshes under a held lease; `undefined` when the lease or the record moved meanwhile, to start over. */
+	async #refreshWithLease(
+		key: string,
+		seenVersion: number,
+		force: boolean,
+		retryUnknownOutcome: boolean,
+		keeper: LeaseKeeper,
+	): Promise<StoredTokenSet | undefined> {
+		// Re-read under the lease: the previous holder may have rotated the refresh token we saw.
+		const current = await this.#get(key);
+		if (current === null) {
+			throw new TokenNotFoundError(key);
+		}
+		if (this.#isAnswered(current, seenVersion, force)) {
+			return current;
+		}
 		if (current.refreshToken === null) {
 			throw new OAuth2RequestError(
 				"invalid_grant",
@@ -168,46 +305,173 @@ export class TokenManager {
 				null,
 			);
 		}
-		let tokens: OAuth2Tokens;
-		// Abort the request well before the lock expires: past that, another process could refresh too.
-		const deadline = new AbortController();
-		const timer = setTimeout(
-			() => deadline.abort(new DOMException("The refresh outlived its lock", "TimeoutError")),
-			this.#lockTtlMs * 0.8,
-		);
-		try {
-			tokens = await this.#provider.refreshAccessToken(current.refreshToken, { signal: deadline.signal });
-		} catch (error) {
-			if (isReauthorizationRequired(error)) {
-				await this.#store.set(key, { ...current, reauthorizationRequired: true, version: current.version + 1 });
-			}
-			// Network faults, timeouts and 5xx leave the stored tokens exactly as they were.
-			throw error;
-		} finally {
-			clearTimeout(timer);
+		const sentAt = current.refreshSentAt ?? this.#now();
+		if (current.refreshSentAt !== undefined && !retryUnknownOutcome && !this.#mayResend(sentAt)) {
+			throw this.#failed(key, new RefreshOutcomeUnknownError(key, sentAt));
 		}
-		const next: StoredTokenSet = {
-			accessToken: tokens.accessToken(),
-			// Atlassian sometimes answers without a new refresh token: the one we sent stays valid then.
-			refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : current.refreshToken,
-			expiresAt: expiresAt(tokens),
-			scopes: tokens.hasScopes() ? tokens.scopes() : current.scopes,
-			version: current.version + 1,
-		};
-		// Stored before anyone sees the new access token: the rotated refresh token must never be lost,
-		// so a store that blips (a Redis failover) gets a few more tries while we still hold the lock.
-		await retry(() => this.#store.set(key, next), [50, 200, 800]);
-		await this.#onRefresh?.(key, next);
+		// No refresh is sent on a lease that may lapse before the answer could be written.
+		if (!(await keeper.holdsFor(this.#lockTtlMs / 2))) {
+			return undefined;
+		}
+		// Record, fenced, that this refresh token is being sent: if the answer is lost, whoever reads this
+		// next knows the token may have rotated, and any write based on the old version is refused.
+		const claim: StoredTokenSet = { ...current, refreshSentAt: sentAt, version: current.version + 1 };
+		if (!(await this.#compareAndSet(key, current.version, claim))) {
+			return undefined;
+		}
+		return this.#sendRefresh(key, claim as StoredTokenSet & { refreshToken: string; refreshSentAt: number }, keeper);
+	}
+
+	async #sendRefresh(
+		key: string,
+		claim: StoredTokenSet & { refreshToken: string; refreshSentAt: number },
+		keeper: LeaseKeeper,
+	): Promise<StoredTokenSet | undefined> {
+		for (let attempt = 0; ; attempt++) {
+			let tokens: OAuth2Tokens;
+			try {
+				// Not aborted when slow: the lease is renewed instead, since an aborted refresh may already have rotated the token.
+				tokens = await this.#provider.refreshAccessToken(claim.refreshToken);
+			} catch (error) {
+				if (isReauthorizationRequired(error)) {
+					await this.#writeOutcome(key, claim, { ...claim, reauthorizationRequired: true, refreshSentAt: undefined });
+					this.#notify(() => this.#options.onReauthorizationRequired?.(key, error as OAuth2RequestError));
+					throw this.#failed(key, error);
+				}
+				if (error instanceof OAuth2RequestError && error.status !== null && error.status < 500) {
+					// Answered and refused (a wrong client secret, say): nothing rotated.
+					await this.#writeOutcome(key, claim, { ...claim, refreshSentAt: undefined });
+					throw this.#failed(key, error);
+				}
+				// Timeout, reset, 5xx: Atlassian may have rotated the token. Inside its reuse window the same token may go again.
+				const delayMs = RESEND_DELAYS_MS[attempt];
+				if (delayMs === undefined || !this.#mayResend(claim.refreshSentAt, delayMs)) {
+					throw this.#failed(key, error);
+				}
+				await sleep(delayMs);
+				if (!(await keeper.holdsFor(this.#lockTtlMs / 2))) {
+					throw this.#failed(key, error);
+				}
+				continue;
+			}
+			const now = this.#now();
+			const next: StoredTokenSet = {
+				accessToken: tokens.accessToken(),
+				// Atlassian sometimes answers without a new refresh token: the one we sent stays valid then.
+				refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : claim.refreshToken,
+				expiresAt: this.#expiresAt(tokens),
+				scopes: tokens.hasScopes() ? tokens.scopes() : claim.scopes,
+				version: claim.version + 1,
+				consentedAt: claim.consentedAt,
+				issuedAt: now,
+			};
+			return this.#persist(key, claim, next, keeper);
+		}
+	}
+
+	/** Writes the rotated set before anyone sees its access token; if the store fails, keeps it and keeps trying. */
+	async #persist(key: string, claim: StoredTokenSet, next: StoredTokenSet, keeper: LeaseKeeper): Promise<StoredTokenSet | undefined> {
+		let written: boolean;
+		try {
+			written = await this.#compareAndSet(key, claim.version, next);
+		} catch (error) {
+			this.#unpersisted.set(key, next);
+			keeper.retain();
+			void this.#persistInBackground(key, claim, next, keeper, error);
+			return next;
+		}
+		if (!written) {
+			// Superseded: deleted, signed in again, or taken over after our lease lapsed. Start over from what is stored.
+			return undefined;
+		}
+		await this.#options.onRefresh?.(key, next);
 		return next;
 	}
-}
 
-/** Expiry from the response; without a valid `expires_in`, treat the access token as already due for refresh rather than lose the rotated refresh token. */
-function expiresAt(tokens: OAuth2Tokens): number {
-	try {
-		return tokens.accessTokenExpiresAt().getTime();
-	} catch {
-		return Date.now();
+	async #persistInBackground(key: string, claim: StoredTokenSet, next: StoredTokenSet, keeper: LeaseKeeper, error: unknown) {
+		let attempt = 1;
+		this.#notify(() => this.#options.onStoreWriteFailed?.(key, error, attempt));
+		try {
+			for (let delayMs = 250; this.#unpersisted.get(key) === next; delayMs = Math.min(delayMs * 2, 5_000)) {
+				await sleep(delayMs);
+				if (this.#unpersisted.get(key) !== next) return; // saved or deleted in this process meanwhile
+				try {
+					if (await this.#compareAndSet(key, claim.version, next)) {
+						this.#notify(() => this.#options.onRefresh?.(key, next));
+					}
+					// Either written, or the version moved: an earlier attempt landed unacknowledged, or newer data won.
+					return;
+				} catch (retryError) {
+					attempt++;
+					this.#notify(() => this.#options.onStoreWriteFailed?.(key, retryError, attempt));
+				}
+			}
+		} finally {
+			if (this.#unpersisted.get(key) === next) this.#unpersisted.delete(key);
+			await keeper.release();
+		}
+	}
+
+	/** Records how a refresh ended (refused, or re-authorization required). Best effort: the caller gets the refresh's error either way. */
+	async #writeOutcome(key: string, claim: StoredTokenSet, outcome: StoredTokenSet): Promise<void> {
+		try {
+			await this.#compareAndSet(key, claim.version, { ...outcome, version: claim.version + 1 });
+		} catch {
+			// The mark stays; the next holder retries inside the reuse window, or reports the outcome unknown.
+		}
+	}
+
+	#failed(key: string, error: unknown): unknown {
+		this.#notify(() => this.#options.onRefreshFailed?.(key, error));
+		return error;
+	}
+
+	#notify(hook: () => unknown): void {
+		try {
+			const result = hook();
+			if (result instanceof Promise) result.catch(() => {});
+		} catch {
+			// A failing hook must not mask what happened to the tokens.
+		}
+	}
+
+	#mayResend(sentAt: number, afterMs = 0): boolean {
+		return this.#now() + afterMs - sentAt < RESEND_WINDOW_MS;
+	}
+
+	#isFresh(tokens: StoredTokenSet): boolean {
+		return tokens.expiresAt - this.#now() > this.#refreshWindowMs;
+	}
+
+	/** Expiry from a finite, capped `expires_in`; without a usable one, due for refresh at once rather than lose the rotated refresh token. */
+	#expiresAt(tokens: OAuth2Tokens): number {
+		let seconds: number;
+		try {
+			seconds = tokens.accessTokenExpiresInSeconds();
+		} catch {
+			return this.#now();
+		}
+		return this.#now() + Math.floor(Math.min(seconds, MAX_ACCESS_TOKEN_LIFETIME_SECONDS) * 1000);
+	}
+
+	#get(key: string, signal?: AbortSignal): Promise<StoredTokenSet | null> {
+		return this.#call(key, "get", (callSignal) => this.#store.get(key, { signal: callSignal }), signal);
+	}
+
+	#compareAndSet(key: string, expectedVersion: number, tokens: StoredTokenSet, signal?: AbortSignal): Promise<boolean> {
+		if (!isStoredTokenSet(tokens)) {
+			throw new TypeError(`Refusing to store an invalid token set for "${key}"`);
+		}
+		return this.#call(
+			key,
+			"compareAndSet",
+			(callSignal) => this.#store.compareAndSet(key, expectedVersion, tokens, { signal: callSignal }),
+			signal,
+		);
+	}
+
+	#call<T>(key: string, operation: string, call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+		return boundedCall(call, { key, operation }, this.#storeTimeoutMs, signal);
 	}
 }
 
@@ -219,17 +483,6 @@ function reauthorizationError(): OAuth2RequestError {
 		null,
 		null,
 	);
-}
-
-async function retry(operation: () => Promise<void>, delaysMs: number[]): Promise<void> {
-	for (const delayMs of delaysMs) {
-		try {
-			return await operation();
-		} catch {
-			await sleep(delayMs);
-		}
-	}
-	return operation();
 }
 
 function sleep(ms: number): Promise<void> {

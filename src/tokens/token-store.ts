@@ -8,31 +8,71 @@ export interface StoredTokenSet {
 	scopes: string[];
 	/** Set after Atlassian refused the refresh token (`invalid_grant`): only a new sign-in (`save()`) clears it. */
 	reauthorizationRequired?: boolean;
-	/** Incremented on every write by `TokenManager`, so a process can tell that another one refreshed meanwhile. */
+	/**
+	 * The record's version: every write `TokenManager` makes is a compare-and-set from the version it read,
+	 * so a write made on stale knowledge (a paused process, a delete, a new sign-in meanwhile) is refused.
+	 */
 	version: number;
+	/** When the user consented (the sign-in this grant came from), epoch ms. Atlassian ends a grant's refresh tokens 365 days after it. */
+	consentedAt?: number;
+	/** When this refresh token was issued (sign-in or refresh), epoch ms. Atlassian ends a refresh token unused for 90 days. */
+	issuedAt?: number;
+	/**
+	 * Set, before a refresh is sent, to when this refresh token was first sent; cleared when the answer is stored.
+	 * While it is set, Atlassian may have rotated the token without the answer reaching us: inside Atlassian's
+	 * 10-minute reuse window the same refresh token may be sent again.
+	 */
+	refreshSentAt?: number;
 }
 
-/** A held lock. `release()` frees it only if it is still this holder's: an expired lock taken over by another process is left alone. */
-export interface TokenStoreLock {
-	release(): Promise<void>;
+/** Options every store call takes: the manager bounds each call and passes its signal on. */
+export interface TokenStoreCallOptions {
+	signal?: AbortSignal;
+}
+
+/**
+ * A held refresh lease: it expires by itself unless renewed, so a crashed holder cannot block a connection.
+ * Both calls act only if the lease is still this holder's: an expired lease taken over by another process is left alone.
+ */
+export interface TokenStoreLease {
+	/** Extends the lease to `ttlMs` from now. Resolves `false` when this holder no longer has it. */
+	renew(ttlMs: number, options?: TokenStoreCallOptions): Promise<boolean>;
+	release(options?: TokenStoreCallOptions): Promise<void>;
 }
 
 /**
  * Where `TokenManager` keeps token sets, and how processes take turns refreshing them.
  * `MemoryTokenStore` serves one process; `RedisTokenStore` (`atlassian-3lo/redis`) serves many.
+ *
+ * Versions: a key that was never written has version 0; every write sets the version the writer chose
+ * (higher than the one it replaces), and `delete()` leaves a tombstone one version higher, so versions
+ * never go back and a write based on what was there before the delete is refused.
  */
 export interface TokenStore {
-	get(key: string): Promise<StoredTokenSet | null>;
-	set(key: string, tokens: StoredTokenSet): Promise<void>;
-	delete(key: string): Promise<void>;
+	/** The stored set, or `null` when there is none (never written, or deleted). Rejects a record it cannot read. */
+	get(key: string, options?: TokenStoreCallOptions): Promise<StoredTokenSet | null>;
+	/** The record's version: 0 when never written; a deleted connection keeps counting; readable even when `get()` cannot read the record. */
+	getVersion(key: string, options?: TokenStoreCallOptions): Promise<number>;
 	/**
-	 * Try once to take the refresh lock of `key` for `ttlMs`; resolve `null` at once if another holder has it.
-	 * The lock must expire by itself after `ttlMs`, so a crashed process cannot block a connection forever.
+	 * Atomically stores `tokens` only if the record's version is still `expectedVersion` (a tombstone's version
+	 * counts), and resolves whether it did. `tokens.version` is higher than `expectedVersion`, or equal to it
+	 * for a rewrite that changes no content (re-encryption).
 	 */
-	lock(key: string, ttlMs: number): Promise<TokenStoreLock | null>;
+	compareAndSet(key: string, expectedVersion: number, tokens: StoredTokenSet, options?: TokenStoreCallOptions): Promise<boolean>;
+	/** Deletes the connection, leaving a tombstone one version higher: a refresh in flight cannot write it back. */
+	delete(key: string, options?: TokenStoreCallOptions): Promise<void>;
+	/** Tries once to take the refresh lease of `key` for `ttlMs`; resolves `null` at once if another holder has it. */
+	acquireLease(key: string, ttlMs: number, options?: TokenStoreCallOptions): Promise<TokenStoreLease | null>;
+	/**
+	 * Optional, for `TokenManager.keepAlive()`: up to `limit` keys whose refresh token was issued before
+	 * `issuedBefore` (epoch ms), oldest first. An index may lag; the manager re-reads each record.
+	 */
+	listIdleKeys?(issuedBefore: number, options: TokenStoreCallOptions & { limit: number }): Promise<string[]>;
 }
 
-/** Checks a value read back from a store, so a corrupt or foreign record is an error rather than a token. */
+const optionalTime = (value: unknown) => value === undefined || (typeof value === "number" && Number.isFinite(value));
+
+/** Checks a value read back from (or about to be written to) a store, so a corrupt or foreign record is an error rather than a token. */
 export function isStoredTokenSet(value: unknown): value is StoredTokenSet {
 	if (typeof value !== "object" || value === null) {
 		return false;
@@ -46,6 +86,9 @@ export function isStoredTokenSet(value: unknown): value is StoredTokenSet {
 		Array.isArray(record.scopes) &&
 		record.scopes.every((scope) => typeof scope === "string") &&
 		(record.reauthorizationRequired === undefined || typeof record.reauthorizationRequired === "boolean") &&
-		Number.isSafeInteger(record.version)
+		Number.isSafeInteger(record.version) &&
+		optionalTime(record.consentedAt) &&
+		optionalTime(record.issuedAt) &&
+		optionalTime(record.refreshSentAt)
 	);
 }

@@ -27,50 +27,106 @@ afterAll(async () => {
 const tokens: StoredTokenSet = { accessToken: "at", refreshToken: "rt", expiresAt: 1_800_000_000_000, scopes: ["read:me"], version: 1 };
 
 describe("RedisTokenStore on a real redis-server", () => {
-	it("stores token sets as JSON under the prefix with a TTL, and deletes them", async () => {
+	it("stores token sets in a hash per connection under the prefix and a hash tag, with a TTL; delete leaves a tombstone", async () => {
 		const store = new RedisTokenStore({ client, prefix: "t1:", ttlMs: 60_000 });
 		expect(await store.get("conn")).toBeNull();
-		await store.set("conn", tokens);
+		expect(await store.getVersion("conn")).toBe(0);
+		expect(await store.compareAndSet("conn", 0, tokens)).toBe(true);
 		expect(await store.get("conn")).toEqual(tokens);
-		expect(JSON.parse((await client.get("t1:tokens:conn")) ?? "")).toEqual(tokens);
-		const ttl = await client.pttl("t1:tokens:conn");
+		const { version, ...data } = tokens;
+		expect(await client.hgetall("t1:{conn}:tokens")).toEqual({ v: String(version), d: JSON.stringify(data) });
+		const ttl = await client.pttl("t1:{conn}:tokens");
 		expect(ttl).toBeGreaterThan(50_000);
 		expect(ttl).toBeLessThanOrEqual(60_000);
 		await store.delete("conn");
-		expect(await client.exists("t1:tokens:conn")).toBe(0);
+		expect(await store.get("conn")).toBeNull();
+		expect(await client.hgetall("t1:{conn}:tokens")).toEqual({ v: "2" });
+		expect(await client.pttl("t1:{conn}:tokens")).toBeGreaterThan(50_000);
+		expect(await store.getVersion("conn")).toBe(2);
 	});
 
-	it("defaults to a 90-day TTL, renewed on every write", async () => {
+	it("writes only by compare-and-set on the version, a tombstone's included", async () => {
+		const store = new RedisTokenStore({ client, prefix: "cas:" });
+		expect(await store.compareAndSet("conn", 1, tokens)).toBe(false);
+		expect(await store.compareAndSet("conn", 0, tokens)).toBe(true);
+		expect(await store.compareAndSet("conn", 0, { ...tokens, version: 2 })).toBe(false);
+		expect(await store.compareAndSet("conn", 1, { ...tokens, accessToken: "at-2", version: 2 })).toBe(true);
+		await store.delete("conn");
+		expect(await store.compareAndSet("conn", 2, { ...tokens, version: 3 })).toBe(false); // based on the deleted record
+		expect(await store.compareAndSet("conn", 3, { ...tokens, version: 4 })).toBe(true); // a new sign-in after the delete
+		expect(await store.get("conn")).toMatchObject({ version: 4 });
+	});
+
+	it("defaults to a 90-day TTL, renewed on every write, and refuses a TTL Redis would refuse", async () => {
 		const store = new RedisTokenStore({ client, prefix: "t2:" });
-		await store.set("conn", tokens);
-		expect(await client.pttl("t2:tokens:conn")).toBeGreaterThan(89 * 24 * 3600 * 1000);
-	});
-
-	it("refuses a corrupt or foreign record with a typed error and leaves it in place", async () => {
-		const store = new RedisTokenStore({ client, prefix: "t3:" });
-		for (const raw of ["not json", JSON.stringify({ accessToken: 1 }), JSON.stringify({ ...tokens, version: "1" })]) {
-			await client.set("t3:tokens:conn", raw);
-			await expect(store.get("conn")).rejects.toBeInstanceOf(CorruptTokenRecordError);
-			expect(await client.get("t3:tokens:conn")).toBe(raw);
+		await store.compareAndSet("conn", 0, tokens);
+		expect(await client.pttl("t2:{conn}:tokens")).toBeGreaterThan(89 * 24 * 3600 * 1000);
+		for (const ttlMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+			expect(() => new RedisTokenStore({ client, ttlMs })).toThrow(/ttlMs must be a whole number/);
 		}
 	});
 
-	it("locks with SET NX PX, and an expired holder cannot release the next holder's lock", async () => {
+	it("refuses a corrupt or foreign record with a typed error and leaves it in place; a new sign-in replaces it", async () => {
+		const store = new RedisTokenStore({ client, prefix: "t3:" });
+		for (const data of ["not json", JSON.stringify({ accessToken: 1 }), JSON.stringify({ ...tokens, scopes: "read:me" })]) {
+			await client.hset("t3:{conn}:tokens", { v: "1", d: data });
+			await expect(store.get("conn")).rejects.toBeInstanceOf(CorruptTokenRecordError);
+			expect(await client.hget("t3:{conn}:tokens", "d")).toBe(data);
+		}
+		await client.del("t3:{conn}:tokens");
+		await client.set("t3:{conn}:tokens", "a string, not a hash");
+		await expect(store.get("conn")).rejects.toBeInstanceOf(CorruptTokenRecordError);
+		expect(await store.getVersion("conn")).toBe(0);
+		const manager = new TokenManager({ refreshAccessToken: () => Promise.reject(new Error("unused")) }, { store });
+		await manager.save("conn", new OAuth2Tokens({ access_token: "at-new", refresh_token: "rt-new", expires_in: 3600 }));
+		expect(await store.get("conn")).toMatchObject({ accessToken: "at-new", version: 1 });
+	});
+
+	it("leases with SET NX PX; renew and release are owner-checked", async () => {
 		const store = new RedisTokenStore({ client, prefix: "t4:" });
-		const first = await store.lock("conn", 100);
+		const first = await store.acquireLease("conn", 100);
 		expect(first).not.toBeNull();
-		expect(await store.lock("conn", 100)).toBeNull();
-		const pttl = await client.pttl("t4:lock:conn");
+		expect(await store.acquireLease("conn", 100)).toBeNull();
+		const pttl = await client.pttl("t4:{conn}:lease");
 		expect(pttl).toBeGreaterThan(0);
 		expect(pttl).toBeLessThanOrEqual(100);
-		await new Promise((resolve) => setTimeout(resolve, 150));
-		const second = await store.lock("conn", 10_000);
+		expect(await first?.renew(300)).toBe(true);
+		expect(await client.pttl("t4:{conn}:lease")).toBeGreaterThan(200);
+		await new Promise((resolve) => setTimeout(resolve, 350));
+		const second = await store.acquireLease("conn", 10_000);
 		expect(second).not.toBeNull();
+		expect(await first?.renew(10_000)).toBe(false);
 		await first?.release();
-		expect(await client.exists("t4:lock:conn")).toBe(1);
-		expect(await store.lock("conn", 10_000)).toBeNull();
+		expect(await client.exists("t4:{conn}:lease")).toBe(1);
+		expect(await store.acquireLease("conn", 10_000)).toBeNull();
 		await second?.release();
-		expect(await client.exists("t4:lock:conn")).toBe(0);
+		expect(await client.exists("t4:{conn}:lease")).toBe(0);
+	});
+
+	it("indexes connections by when their refresh token was issued, for keepAlive()", async () => {
+		const store = new RedisTokenStore({ client, prefix: "idx:" });
+		await store.compareAndSet("new", 0, { ...tokens, issuedAt: 300 });
+		await store.compareAndSet("old", 0, { ...tokens, issuedAt: 100 });
+		await store.compareAndSet("mid", 0, { ...tokens, issuedAt: 200 });
+		expect(await store.listIdleKeys(250, { limit: 10 })).toEqual(["old", "mid"]);
+		expect(await store.listIdleKeys(1000, { limit: 1 })).toEqual(["old"]);
+		await store.compareAndSet("old", 1, { ...tokens, issuedAt: 400, version: 2 });
+		await store.delete("mid");
+		expect(await store.listIdleKeys(350, { limit: 10 })).toEqual(["new"]);
+	});
+
+	it("migrates records written by 0.1 (a JSON string under {prefix}tokens:{key}) to the new layout", async () => {
+		const store = new RedisTokenStore({ client, prefix: "mig:" });
+		await client.set("mig:tokens:a", JSON.stringify(tokens));
+		await client.set("mig:tokens:b", JSON.stringify({ ...tokens, accessToken: "old-b" }));
+		await client.set("mig:tokens:junk", "not json");
+		await store.compareAndSet("b", 0, { ...tokens, accessToken: "newer-b", version: 1 }); // signed in again since
+		expect(await store.migrateLegacyRecords()).toBe(1);
+		expect(await store.get("a")).toEqual(tokens);
+		expect(await store.get("b")).toMatchObject({ accessToken: "newer-b" });
+		expect(await client.exists("mig:tokens:a", "mig:tokens:b")).toBe(0);
+		expect(await client.get("mig:tokens:junk")).toBe("not json");
+		expect(await store.migrateLegacyRecords()).toBe(0);
 	});
 
 	it("backs a TokenManager: invalid_grant is recorded in Redis for every process to see", async () => {
@@ -82,7 +138,7 @@ describe("RedisTokenStore on a real redis-server", () => {
 		expect(await manager.getAccessToken("conn")).toBe("at-1");
 		endpoint.current = "revoked";
 		await expect(manager.refresh("conn")).rejects.toMatchObject({ code: "invalid_grant" });
-		expect(JSON.parse((await client.get("t5:tokens:conn")) ?? "{}").reauthorizationRequired).toBe(true);
+		expect(JSON.parse((await client.hget("t5:{conn}:tokens", "d")) ?? "{}").reauthorizationRequired).toBe(true);
 	});
 });
 
@@ -185,7 +241,8 @@ describe("rotation across real processes", () => {
 	/** Makes the stored access token due, as if an hour had passed. */
 	async function forceExpiry(store: RedisTokenStore) {
 		const stored = await store.get("conn");
-		if (stored) await store.set("conn", { ...stored, expiresAt: Date.now() - 1_000 });
+		if (stored)
+			await store.compareAndSet("conn", stored.version, { ...stored, expiresAt: Date.now() - 1_000, version: stored.version + 1 });
 	}
 
 	it("4 processes × 250 concurrent calls over 10 forced expiries make exactly 10 token requests", async () => {
@@ -206,7 +263,8 @@ describe("rotation across real processes", () => {
 			expect(endpoint.rotations).toBe(10);
 			expect(endpoint.invalidGrants).toBe(0);
 			const final = await store.get("conn");
-			expect(final).toMatchObject({ accessToken: newest, refreshToken: endpoint.current, version: 11 });
+			// Per expiry: the forced expiry, the sent mark, and the answer.
+			expect(final).toMatchObject({ accessToken: newest, refreshToken: endpoint.current, version: 31 });
 		} finally {
 			stopWorkers(workers);
 		}
@@ -223,7 +281,7 @@ describe("rotation across real processes", () => {
 			const heldBefore = heldRequests;
 			void victim.round(1);
 			await expect.poll(() => heldRequests, { timeout: 10_000 }).toBe(heldBefore + 1);
-			expect(await client.pttl("kill:lock:conn")).toBeGreaterThan(0);
+			expect(await client.pttl("kill:{conn}:lease")).toBeGreaterThan(0);
 			victim.process.kill("SIGKILL");
 
 			const results = await Promise.all(survivors.map((worker) => worker.round(250)));

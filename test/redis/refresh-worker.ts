@@ -11,9 +11,11 @@ const store: TokenStore =
 	NAIVE === "1"
 		? {
 				get: (k) => redisStore.get(k),
-				set: (k, v) => redisStore.set(k, v),
+				getVersion: (k) => redisStore.getVersion(k),
+				// Without the fence too: a naive worker overwrites whatever is there.
+				compareAndSet: async (k, _expected, v) => redisStore.compareAndSet(k, await redisStore.getVersion(k), v),
 				delete: (k) => redisStore.delete(k),
-				lock: async () => ({ release: async () => {} }),
+				acquireLease: async () => ({ renew: async () => true, release: async () => {} }),
 			}
 		: redisStore;
 const atlassian = new Atlassian("client-id", "client-secret", "http://localhost/callback", {

@@ -10,7 +10,9 @@ const bundle = (contents: string) => measureBundle(contents, root);
 // as the floor) is already above 1 800 B, so these budgets are today's figures plus a little headroom:
 // any growth fails the test. The README's "Proof" section explains what the bytes buy.
 const SIGN_IN_BUDGET = 4_200;
-const MAIN_ENTRY_BUDGET = 11_250;
+// The fault-tolerant lifecycle (fenced writes, the renewed lease, recovery inside the reuse window, key
+// rotation) added about 2.8 KB to the main entry and nothing to the sign-in bundle.
+const MAIN_ENTRY_BUDGET = 14_200;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');

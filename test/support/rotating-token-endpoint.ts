@@ -6,10 +6,21 @@ export class RotatingTokenEndpoint {
 	public current: string;
 	public readonly spent = new Set<string>();
 	public requests = 0;
+	/** Every call of `fetch`, including those a network fault stops before they reach the endpoint. */
+	public attempts = 0;
 	public invalidGrants = 0;
 	public rotations = 0;
 	/** What the next response should be, instead of a rotation. */
-	public fault: "none" | "network" | "503" | "html" | "no-refresh-token" | "no-expires-in" | "hang" = "none";
+	public fault:
+		| "none"
+		| "network"
+		| "503"
+		| "html"
+		| "no-refresh-token"
+		| "no-expires-in"
+		| "huge-expires-in"
+		| "hang"
+		| "lost-after-rotation" = "none";
 	#counter = 0;
 
 	constructor(initial = "rt-0") {
@@ -38,6 +49,7 @@ export class RotatingTokenEndpoint {
 			scope: "read:me offline_access",
 		};
 		if (this.fault === "no-expires-in") delete body.expires_in;
+		if (this.fault === "huge-expires-in") body.expires_in = 1e13;
 		if (this.fault !== "no-refresh-token") {
 			this.spent.add(this.current);
 			this.current = `rt-${this.#counter}`;
@@ -48,12 +60,15 @@ export class RotatingTokenEndpoint {
 
 	/** A fetch for `AtlassianOptions.fetch`. */
 	public readonly fetch = async (_input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+		this.attempts++;
 		if (this.fault === "network") throw new TypeError("fetch failed");
 		if (this.fault === "hang") return new Promise<Response>(() => {});
 		const { refresh_token } = JSON.parse(String(init?.body)) as { refresh_token: string };
 		// Yield, so concurrent callers really overlap.
 		await new Promise((resolve) => setTimeout(resolve, 5));
 		const { status, body, contentType } = this.handle(refresh_token);
+		// Atlassian rotated the token, and then the connection dropped before the answer arrived.
+		if (this.fault === "lost-after-rotation") throw new TypeError("fetch failed: socket hang up");
 		return new Response(body, { status, headers: { "Content-Type": contentType } });
 	};
 }

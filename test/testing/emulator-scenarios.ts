@@ -106,16 +106,50 @@ export function emulatorScenarios(fixture: () => EmulatorFixture) {
 	});
 
 	describe("tokens", () => {
-		it("refresh tokens rotate, and reusing a spent one revokes the whole family", async () => {
-			const { client, tokens } = await signIn();
+		it("refresh tokens rotate, and reusing a spent one outside the reuse interval revokes the whole grant", async () => {
+			const { client, tokens, emulator } = await signIn();
 			const refreshed = await client.refreshAccessToken(tokens.refreshToken());
 			expect(refreshed.refreshToken()).not.toBe(tokens.refreshToken());
+			expect(emulator.isRefreshTokenCurrent(refreshed.refreshToken())).toBe(true);
 			expect(await client.getUser(refreshed.accessToken())).toMatchObject({ name: DEFAULT_USER.profile.name });
+			emulator.advanceTime(10 * 60 * 1000);
 			const reuse = await rejection(client.refreshAccessToken(tokens.refreshToken()));
 			expect(reuse).toMatchObject({ code: "invalid_grant", status: 403 });
 			expect(isReauthorizationRequired(reuse)).toBe(true);
 			expect(await rejection(client.refreshAccessToken(refreshed.refreshToken()))).toMatchObject({ code: "invalid_grant" });
 			expect(await rejection(client.getUser(refreshed.accessToken()))).toMatchObject({ status: 401 });
+			expect(emulator.refreshStats).toEqual({ rotations: 1, reuses: 0, revocations: 1 });
+		});
+
+		it("inside the 10-minute reuse interval the previous refresh token buys a new pair, and the pair it replaced is superseded", async () => {
+			const { client, tokens, emulator } = await signIn();
+			const lost = await client.refreshAccessToken(tokens.refreshToken()); // as if this answer never arrived
+			emulator.advanceTime(9 * 60 * 1000);
+			const again = await client.refreshAccessToken(tokens.refreshToken());
+			expect(again.refreshToken()).not.toBe(lost.refreshToken());
+			expect(emulator.isRefreshTokenCurrent(again.refreshToken())).toBe(true);
+			expect(emulator.isRefreshTokenCurrent(lost.refreshToken())).toBe(false);
+			expect((await client.refreshAccessToken(again.refreshToken())).accessToken()).toMatch(/^emulator-at-/);
+			expect(emulator.refreshStats).toEqual({ rotations: 2, reuses: 1, revocations: 0 });
+		});
+
+		it("a superseded refresh token (issued before a reuse) revokes the grant when used", async () => {
+			const { client, tokens, emulator } = await signIn();
+			const lost = await client.refreshAccessToken(tokens.refreshToken());
+			const again = await client.refreshAccessToken(tokens.refreshToken());
+			expect(await rejection(client.refreshAccessToken(lost.refreshToken()))).toMatchObject({ code: "invalid_grant", status: 403 });
+			expect(emulator.isRefreshTokenCurrent(again.refreshToken())).toBe(false);
+		});
+
+		it("refresh tokens die 365 days after consent, however often they were used", async () => {
+			const { client, tokens, emulator } = await signIn();
+			let refreshToken = tokens.refreshToken();
+			for (let month = 0; month < 12; month++) {
+				emulator.advanceTime(30 * 24 * 3600 * 1000);
+				refreshToken = (await client.refreshAccessToken(refreshToken)).refreshToken();
+			}
+			emulator.advanceTime(6 * 24 * 3600 * 1000);
+			expect(await rejection(client.refreshAccessToken(refreshToken))).toMatchObject({ code: "invalid_grant", status: 403 });
 		});
 
 		it("access tokens expire on the emulator's clock", async () => {

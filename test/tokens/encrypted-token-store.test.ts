@@ -8,41 +8,49 @@ const tokens: StoredTokenSet = {
 	expiresAt: 1_800_000_000_000,
 	scopes: ["read:me"],
 	version: 3,
+	consentedAt: 1_700_000_000_000,
+	issuedAt: 1_790_000_000_000,
 };
 const key = crypto.getRandomValues(new Uint8Array(32));
+
+async function sealedWith(store: ReturnType<typeof encryptedTokenStore>, inner: MemoryTokenStore, name: string, set = tokens) {
+	await store.compareAndSet(name, await inner.getVersion(name), set);
+	return (await inner.get(name)) as StoredTokenSet;
+}
 
 describe("encryptedTokenStore", () => {
 	it("round-trips, and the inner store holds no usable token", async () => {
 		const inner = new MemoryTokenStore();
 		const store = encryptedTokenStore(inner, key);
-		await store.set("conn", tokens);
+		await sealedWith(store, inner, "conn");
 		expect(await store.get("conn")).toEqual(tokens);
 		const raw = JSON.stringify(await inner.get("conn"));
 		expect(raw).not.toContain(tokens.accessToken);
 		expect(raw).not.toContain(tokens.refreshToken);
 		expect(await inner.get("conn")).toMatchObject({ expiresAt: tokens.expiresAt, version: 3, scopes: ["read:me"] });
+		expect((await inner.get("conn"))?.accessToken).toMatch(/^a3lo\.v2\.[A-Za-z0-9_-]{8}\./);
 	});
 
 	it("keeps a null refresh token null, and uses a fresh IV each time", async () => {
 		const inner = new MemoryTokenStore();
 		const store = encryptedTokenStore(inner, key);
-		await store.set("a", { ...tokens, refreshToken: null });
+		await sealedWith(store, inner, "a", { ...tokens, refreshToken: null });
 		expect((await store.get("a"))?.refreshToken).toBeNull();
-		await store.set("b", tokens);
-		await store.set("c", tokens);
-		expect((await inner.get("b"))?.accessToken).not.toBe((await inner.get("c"))?.accessToken);
+		const b = await sealedWith(store, inner, "b");
+		const c = await sealedWith(store, inner, "c");
+		expect(b.accessToken).not.toBe(c.accessToken);
 	});
 
 	it("refuses a tampered record, a wrong key, and a ciphertext moved to another connection or field", async () => {
 		const inner = new MemoryTokenStore();
 		const store = encryptedTokenStore(inner, key);
-		await store.set("conn", tokens);
-		const sealed = (await inner.get("conn")) as StoredTokenSet;
+		const sealed = await sealedWith(store, inner, "conn");
+		const plant = (name: string, record: StoredTokenSet) => inner.compareAndSet(name, 0, record);
 
-		await inner.set("tampered", { ...sealed, accessToken: `${sealed.accessToken.slice(0, -2)}AA` });
-		await inner.set("moved", sealed);
-		await inner.set("swapped", { ...sealed, accessToken: sealed.refreshToken as string });
-		await inner.set("plain", tokens);
+		await plant("tampered", { ...sealed, accessToken: `${sealed.accessToken.slice(0, -2)}AA` });
+		await plant("moved", sealed);
+		await plant("swapped", { ...sealed, accessToken: sealed.refreshToken as string });
+		await plant("plain", tokens);
 		for (const name of ["tampered", "moved", "swapped", "plain"]) {
 			const error = await rejection(store.get(name));
 			expect(error).toBeInstanceOf(TokenDecryptionError);
@@ -53,22 +61,108 @@ describe("encryptedTokenStore", () => {
 		expect(await inner.get("conn")).toEqual(sealed);
 	});
 
-	it("accepts a CryptoKey and rejects a key of the wrong length", async () => {
-		const cryptoKey = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-		const store = encryptedTokenStore(new MemoryTokenStore(), cryptoKey);
-		await store.set("k", tokens);
-		expect(await store.get("k")).toEqual(tokens);
-		expect(() => encryptedTokenStore(new MemoryTokenStore(), new Uint8Array(16))).toThrow(/32-byte key/);
-	});
-
-	it("passes delete and lock through", async () => {
+	it.each([
+		["an older version", { version: 2 }],
+		["a later expiry", { expiresAt: tokens.expiresAt + 3600_000 }],
+		["a cleared re-authorization mark", { reauthorizationRequired: false }],
+		["other scopes", { scopes: ["read:me", "write:jira-work"] }],
+		["a cleared sent mark", { refreshSentAt: undefined }],
+	])("authenticates the whole record: %s in clear does not decrypt", async (_, edit) => {
 		const inner = new MemoryTokenStore();
 		const store = encryptedTokenStore(inner, key);
-		await store.set("k", tokens);
-		const lock = await store.lock("k", 1000);
-		expect(await inner.lock("k", 1000)).toBeNull();
-		await lock?.release();
+		const sealed = await sealedWith(store, inner, "conn", { ...tokens, reauthorizationRequired: true, refreshSentAt: 1 });
+		await inner.compareAndSet("edited", 0, { ...sealed, ...edit });
+		expect(await rejection(store.get("edited"))).toBeInstanceOf(TokenDecryptionError);
+	});
+
+	it("rotates keys: reads records sealed with a previous key and re-seals them with the current one", async () => {
+		const inner = new MemoryTokenStore();
+		const oldKey = crypto.getRandomValues(new Uint8Array(32));
+		const newKey = crypto.getRandomValues(new Uint8Array(32));
+		const before = await sealedWith(encryptedTokenStore(inner, oldKey), inner, "conn");
+		const rotated = encryptedTokenStore(inner, [newKey, oldKey]);
+		expect(await rotated.get("conn")).toEqual(tokens);
+		const after = (await inner.get("conn")) as StoredTokenSet;
+		expect(after.version).toBe(before.version); // content unchanged: no writer is fenced out
+		expect(after.accessToken.split(".")[2]).not.toBe(before.accessToken.split(".")[2]);
+		// Sealed with the new key now: the old key alone can no longer read it, the new one alone can.
+		expect(await rejection(encryptedTokenStore(inner, oldKey).get("conn"))).toBeInstanceOf(TokenDecryptionError);
+		expect(await encryptedTokenStore(inner, newKey).get("conn")).toEqual(tokens);
+	});
+
+	it("reads the 0.1 sealed format (no key id) and re-seals it", async () => {
+		const inner = new MemoryTokenStore();
+		const aesKey = await crypto.subtle.importKey("raw", key, "AES-GCM", false, ["encrypt"]);
+		const legacySeal = async (field: string, plaintext: string) => {
+			const iv = crypto.getRandomValues(new Uint8Array(12));
+			const ciphertext = new Uint8Array(
+				await crypto.subtle.encrypt(
+					{ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(`conn\u0000${field}`) },
+					aesKey,
+					new TextEncoder().encode(plaintext),
+				),
+			);
+			return `a3lo.aes256gcm.${Buffer.concat([iv, ciphertext]).toString("base64url")}`;
+		};
+		await inner.compareAndSet("conn", 0, {
+			...tokens,
+			accessToken: await legacySeal("accessToken", tokens.accessToken),
+			refreshToken: await legacySeal("refreshToken", tokens.refreshToken as string),
+		});
+		expect(await encryptedTokenStore(inner, key).get("conn")).toEqual(tokens);
+		expect((await inner.get("conn"))?.accessToken).toMatch(/^a3lo\.v2\./);
+	});
+
+	it("accepts a CryptoKey with an id, and rotates between CryptoKeys by id", async () => {
+		const generate = () => crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+		const [first, second] = [await generate(), await generate()];
+		const inner = new MemoryTokenStore();
+		await sealedWith(encryptedTokenStore(inner, { id: "2026-10", key: first }), inner, "k");
+		expect((await inner.get("k"))?.accessToken).toMatch(/^a3lo\.v2\.2026-10\./);
+		const rotated = encryptedTokenStore(inner, [
+			{ id: "2026-11", key: second },
+			{ id: "2026-10", key: first },
+		]);
+		expect(await rotated.get("k")).toEqual(tokens);
+		expect((await inner.get("k"))?.accessToken).toMatch(/^a3lo\.v2\.2026-11\./);
+		const bare = encryptedTokenStore(new MemoryTokenStore(), first);
+		await bare.compareAndSet("k", 0, tokens);
+		expect(await bare.get("k")).toEqual(tokens);
+	});
+
+	it.each([
+		["a 16-byte key", () => new Uint8Array(16), /32-byte key/],
+		["a string", () => "0123456789abcdef0123456789abcdef", /got a string/],
+		["an ArrayBuffer", () => new ArrayBuffer(32), /got an ArrayBuffer/],
+		["an AES-128 CryptoKey", () => crypto.subtle.generateKey({ name: "AES-GCM", length: 128 }, false, ["encrypt", "decrypt"]), /256 bits/],
+		[
+			"a decrypt-only CryptoKey",
+			() => crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["decrypt"]),
+			/encrypt and decrypt/,
+		],
+		["a key id with a dot", async () => ({ id: "a.b", key: new Uint8Array(32) }), /key id/],
+		["no key at all", () => [], /at least one/],
+	])("refuses %s when the store is built, before any token is spent", async (_, make, message) => {
+		const value = await make();
+		expect(() => encryptedTokenStore(new MemoryTokenStore(), value as never)).toThrow(message);
+	});
+
+	it("a decrypt-only CryptoKey is fine as a previous key", async () => {
+		const previous = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["decrypt"]);
+		expect(() => encryptedTokenStore(new MemoryTokenStore(), [key, { id: "old", key: previous }])).not.toThrow();
+	});
+
+	it("passes versions, deletes, leases and the idle listing through", async () => {
+		const inner = new MemoryTokenStore();
+		const store = encryptedTokenStore(inner, key);
+		await sealedWith(store, inner, "k", { ...tokens, issuedAt: 5 });
+		expect(await store.getVersion("k")).toBe(3);
+		expect(await store.listIdleKeys?.(10, { limit: 5 })).toEqual(["k"]);
+		const lease = await store.acquireLease("k", 1000);
+		expect(await inner.acquireLease("k", 1000)).toBeNull();
+		await lease?.release();
 		await store.delete("k");
 		expect(await inner.get("k")).toBeNull();
+		expect(await store.getVersion("k")).toBe(4);
 	});
 });

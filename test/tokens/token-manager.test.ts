@@ -2,31 +2,36 @@ import { describe, expect, it, vi } from "vitest";
 import {
 	ArcticFetchError,
 	Atlassian,
+	encryptedTokenStore,
 	isReauthorizationRequired,
 	MemoryTokenStore,
 	OAuth2RequestError,
 	OAuth2Tokens,
+	RefreshOutcomeUnknownError,
 	type StoredTokenSet,
 	TokenLockTimeoutError,
 	TokenManager,
+	type TokenManagerOptions,
 	TokenNotFoundError,
+	type TokenStore,
+	TokenStoreTimeoutError,
 	UnexpectedResponseError,
 } from "../../src/index.js";
+import { AtlassianEmulator, DEFAULT_CLIENT } from "../../src/testing/index.js";
 import { rejection } from "../support/rejection.js";
 import { RotatingTokenEndpoint } from "../support/rotating-token-endpoint.js";
 
 function setup(
-	options: {
+	options: Partial<Omit<TokenManagerOptions, "store">> & {
 		expiresInSeconds?: number;
-		lockTtlMs?: number;
-		lockWaitMs?: number;
 		timeoutMs?: number;
+		store?: TokenStore;
 		/** Awaited after each request has reached the endpoint and before it answers: a slow Atlassian. */
 		beforeAnswer?: () => Promise<void>;
 	} = {},
 ) {
 	const endpoint = new RotatingTokenEndpoint();
-	const store = new MemoryTokenStore();
+	const store = options.store ?? new MemoryTokenStore();
 	const { beforeAnswer } = options;
 	const fetch: typeof endpoint.fetch = beforeAnswer
 		? async (input, init) => {
@@ -37,9 +42,8 @@ function setup(
 	const atlassian = new Atlassian("id", "secret", "https://app.example/cb", { fetch, timeoutMs: options.timeoutMs });
 	const refreshed: StoredTokenSet[] = [];
 	const manager = new TokenManager(atlassian, {
+		...options,
 		store,
-		lockTtlMs: options.lockTtlMs,
-		lockWaitMs: options.lockWaitMs,
 		onRefresh: (_key, tokens) => {
 			refreshed.push(tokens);
 		},
@@ -52,42 +56,84 @@ function setup(
 	return { endpoint, store, manager, refreshed, signIn };
 }
 
+/** A TokenManager on the emulator (Atlassian's 10-minute reuse window) with a clock both share. */
+async function emulatorSetup(
+	options: { emulator?: AtlassianEmulator; fetch?: (request: Request, emulator: AtlassianEmulator) => Promise<Response> } & Partial<
+		Omit<TokenManagerOptions, "store" | "now">
+	> = {},
+) {
+	const emulator = options.emulator ?? new AtlassianEmulator();
+	const atlassian = new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, DEFAULT_CLIENT.redirectURIs[0] as string, {
+		hosts: { authorizationServer: "https://emulator.test", apiGateway: "https://emulator.test" },
+		fetch: (input, init) => (options.fetch ?? ((request) => emulator.handle(request)))(new Request(input, init), emulator),
+	});
+	const store = new MemoryTokenStore();
+	const manager = new TokenManager(atlassian, { ...options, store, now: () => emulator.now() });
+	const code = emulator.issueAuthorizationCode({
+		redirectURI: DEFAULT_CLIENT.redirectURIs[0] as string,
+		scopes: ["read:me", "offline_access"],
+	});
+	await manager.save("conn", await atlassian.validateAuthorizationCode(code));
+	return { emulator, store, manager };
+}
+
+/** A refresh request (not the sign-in's code exchange), which the fault-injecting fetches below act on. */
+/** Runs `call` with fake timers, fast-forwarding the resend delays (250 ms, 1 s, 4 s) instead of waiting them out. */
+async function withResendDelaysSkipped<T>(call: () => Promise<T>): Promise<T> {
+	vi.useFakeTimers({ toFake: ["setTimeout"] });
+	try {
+		const pending = call();
+		pending.catch(() => {});
+		await vi.advanceTimersByTimeAsync(10_000);
+		return await pending;
+	} finally {
+		vi.useRealTimers();
+	}
+}
+
+const isRefreshRequest = async (request: Request) =>
+	new URL(request.url).pathname === "/oauth/token" && (await request.clone().text()).includes('"grant_type":"refresh_token"');
+
 describe("TokenManager", () => {
-	it("save() stores the sign-in and getAccessToken() returns a fresh token without a request", async () => {
+	it("save() stores the sign-in with its consent time, and getAccessToken() returns a fresh token without a request", async () => {
 		const { endpoint, store, manager, signIn } = setup();
+		const before = Date.now();
 		const saved = await signIn(3600);
 		expect(saved).toMatchObject({ accessToken: "at-0", refreshToken: "rt-0", scopes: ["read:me", "offline_access"], version: 1 });
+		expect(saved.consentedAt).toBeGreaterThanOrEqual(before);
+		expect(saved.issuedAt).toBe(saved.consentedAt);
 		expect(await store.get("conn")).toEqual(saved);
 		expect(await manager.getAccessToken("conn")).toBe("at-0");
 		expect(endpoint.requests).toBe(0);
 	});
 
-	it("refreshes inside the refresh window and stores the rotated refresh token before returning", async () => {
+	it("refreshes inside the refresh window, stores the rotated refresh token before returning, and keeps the consent time", async () => {
 		const { endpoint, store, manager, refreshed, signIn } = setup();
-		await signIn(60); // within the default 300 s window
+		const saved = await signIn(60); // within the default 300 s window
 		const accessToken = await manager.getAccessToken("conn");
 		expect(accessToken).toBe("at-1");
 		expect(endpoint.requests).toBe(1);
 		const stored = await store.get("conn");
-		expect(stored).toMatchObject({ accessToken: "at-1", refreshToken: "rt-1", version: 2 });
+		// Version 2 marked the refresh token as sent; version 3 is its answer.
+		expect(stored).toMatchObject({ accessToken: "at-1", refreshToken: "rt-1", version: 3, consentedAt: saved.consentedAt });
+		expect(stored?.refreshSentAt).toBeUndefined();
 		expect(stored?.expiresAt).toBeGreaterThan(Date.now() + 3500_000);
 		expect(refreshed).toEqual([stored]);
 		expect(await manager.getAccessToken("conn")).toBe("at-1");
 		expect(endpoint.requests).toBe(1);
 	});
 
-	it("retries writing a rotated token set when the store blips, and reports a store that stays down", async () => {
-		const { store, manager, signIn } = setup();
-		await signIn();
-		const set = vi.spyOn(store, "set");
-		set.mockRejectedValueOnce(new Error("READONLY You can't write against a read only replica"));
-		set.mockRejectedValueOnce(new Error("connection reset"));
+	it("marks the refresh token as sent, fenced, before sending it", async () => {
+		let seen: StoredTokenSet | null = null;
+		const { store, manager, signIn } = setup({
+			beforeAnswer: async () => {
+				seen = await store.get("conn");
+			},
+		});
+		const saved = await signIn();
 		await manager.refresh("conn");
-		expect(await store.get("conn")).toMatchObject({ refreshToken: "rt-1", version: 2 });
-		set.mockRejectedValue(new Error("Redis is down"));
-		await expect(manager.refresh("conn")).rejects.toThrow("Redis is down");
-		expect(set).toHaveBeenCalledTimes(3 + 4);
-		set.mockRestore();
+		expect(seen).toMatchObject({ refreshToken: "rt-0", version: saved.version + 1 });
+		expect((seen as unknown as StoredTokenSet).refreshSentAt).toBeTypeOf("number");
 	});
 
 	it("keeps the previous refresh token when Atlassian answers without one", async () => {
@@ -108,26 +154,44 @@ describe("TokenManager", () => {
 		expect(await manager.getAccessToken("conn")).toBe("at-2");
 	});
 
-	it("single-flights concurrent calls for one key into one refresh (one lock, one request)", async () => {
+	it("caps an absurd expires_in (1e13) instead of storing garbage", async () => {
 		const { endpoint, store, manager, signIn } = setup();
 		await signIn();
-		const lock = vi.spyOn(store, "lock");
+		endpoint.fault = "huge-expires-in";
+		await manager.refresh("conn");
+		const stored = await store.get("conn");
+		expect(stored?.refreshToken).toBe("rt-1");
+		expect(Number.isFinite(stored?.expiresAt)).toBe(true);
+		expect(stored?.expiresAt).toBeLessThanOrEqual(Date.now() + 24 * 3600_000);
+		expect(await manager.getAccessToken("conn")).toBe("at-1");
+		expect(endpoint.requests).toBe(1);
+	});
+
+	it("single-flights concurrent calls for one key into one refresh (one lease, one request)", async () => {
+		const { endpoint, store, manager, signIn } = setup();
+		await signIn();
+		const acquireLease = vi.spyOn(store, "acquireLease");
 		const tokens = await Promise.all(Array.from({ length: 1000 }, () => manager.getAccessToken("conn")));
 		expect(new Set(tokens)).toEqual(new Set(["at-1"]));
-		expect(lock).toHaveBeenCalledTimes(1);
+		expect(acquireLease).toHaveBeenCalledTimes(1);
 		expect(endpoint.requests).toBe(1);
 		expect(endpoint.invalidGrants).toBe(0);
 	});
 
-	it("on invalid_grant records that re-authorization is needed and then fails without a request until save()", async () => {
-		const { endpoint, store, manager, signIn } = setup();
+	it("on invalid_grant records that re-authorization is needed, calls the hooks, and then fails without a request until save()", async () => {
+		const onReauthorizationRequired = vi.fn();
+		const onRefreshFailed = vi.fn();
+		const { endpoint, store, manager, signIn } = setup({ onReauthorizationRequired, onRefreshFailed });
 		await signIn();
 		endpoint.current = "rotated-elsewhere";
 		const first = await rejection(manager.getAccessToken("conn"));
 		expect(first).toBeInstanceOf(OAuth2RequestError);
 		expect((first as OAuth2RequestError).status).toBe(403);
 		expect(isReauthorizationRequired(first)).toBe(true);
-		expect((await store.get("conn"))?.reauthorizationRequired).toBe(true);
+		expect(onReauthorizationRequired).toHaveBeenCalledExactlyOnceWith("conn", first);
+		expect(onRefreshFailed).toHaveBeenCalledExactlyOnceWith("conn", first);
+		expect(await store.get("conn")).toMatchObject({ reauthorizationRequired: true });
+		expect((await store.get("conn"))?.refreshSentAt).toBeUndefined();
 		const requests = endpoint.requests;
 		for (const call of [() => manager.getAccessToken("conn"), () => manager.refresh("conn")]) {
 			const later = await rejection(call());
@@ -135,6 +199,7 @@ describe("TokenManager", () => {
 			expect(isReauthorizationRequired(later)).toBe(true);
 		}
 		expect(endpoint.requests).toBe(requests);
+		expect(onReauthorizationRequired).toHaveBeenCalledTimes(1);
 		endpoint.current = "rt-0";
 		await signIn();
 		expect((await store.get("conn"))?.reauthorizationRequired).toBeUndefined();
@@ -145,25 +210,64 @@ describe("TokenManager", () => {
 		["a network fault", "network", ArcticFetchError],
 		["a 503 OAuth error", "503", OAuth2RequestError],
 		["an HTML 502", "html", UnexpectedResponseError],
-	] as const)("%s is thrown as it is and leaves the stored tokens untouched", async (_, fault, errorClass) => {
-		const { endpoint, store, manager, signIn } = setup();
-		const saved = await signIn();
-		endpoint.fault = fault;
-		const error = await rejection(manager.getAccessToken("conn"));
-		expect(error).toBeInstanceOf(errorClass);
-		expect(isReauthorizationRequired(error)).toBe(false);
-		expect(await store.get("conn")).toEqual(saved);
-		endpoint.fault = "none";
-		expect(await manager.getAccessToken("conn")).toBe("at-1");
+	] as const)(
+		"%s is resent with the same refresh token a few times, then thrown, leaving the tokens usable",
+		async (_, fault, errorClass) => {
+			vi.useFakeTimers({ toFake: ["setTimeout"] });
+			try {
+				const { endpoint, store, manager, signIn } = setup();
+				const saved = await signIn();
+				endpoint.fault = fault;
+				const pending = rejection(manager.getAccessToken("conn"));
+				await vi.advanceTimersByTimeAsync(10_000);
+				const error = await pending;
+				expect(error).toBeInstanceOf(errorClass);
+				expect(isReauthorizationRequired(error)).toBe(false);
+				expect(endpoint.attempts).toBe(4); // the first send and three resends inside the reuse window
+				// The refresh token is kept, marked as sent: whoever comes next resends it inside the reuse window.
+				expect(await store.get("conn")).toMatchObject({ refreshToken: saved.refreshToken, accessToken: saved.accessToken });
+				endpoint.fault = "none";
+				const recovered = manager.getAccessToken("conn");
+				await vi.advanceTimersByTimeAsync(100);
+				expect(await recovered).toBe("at-1");
+				expect((await store.get("conn"))?.refreshSentAt).toBeUndefined();
+			} finally {
+				vi.useRealTimers();
+			}
+		},
+	);
+
+	it("a refused refresh (4xx that is not invalid_grant) is not resent and clears the sent mark", async () => {
+		const atlassian = new Atlassian("id", "wrong", "https://app.example/cb", {
+			fetch: async () =>
+				new Response('{"error":"access_denied","error_description":"Unauthorized"}', {
+					status: 401,
+					headers: { "Content-Type": "application/json" },
+				}),
+		});
+		const store = new MemoryTokenStore();
+		const manager = new TokenManager(atlassian, { store });
+		await manager.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 10 }));
+		const error = await rejection(manager.refresh("conn"));
+		expect(error).toMatchObject({ code: "access_denied", status: 401 });
+		const stored = await store.get("conn");
+		expect(stored?.refreshSentAt).toBeUndefined();
+		expect(stored?.reauthorizationRequired).toBeUndefined();
 	});
 
-	it("aborts a refresh that would outlive its lock, and keeps the stored tokens", async () => {
-		const { endpoint, store, manager, signIn } = setup({ lockTtlMs: 200 });
-		const saved = await signIn();
-		endpoint.fault = "hang";
-		const error = await rejection(manager.refresh("conn"));
-		expect(error).toBeInstanceOf(ArcticFetchError);
-		expect(await store.get("conn")).toEqual(saved);
+	it("a slow answer (past 0.8 × lockTtlMs, even past the TTL) is waited for under a renewed lease, not aborted", async () => {
+		const { endpoint, store, manager, signIn } = setup({
+			lockTtlMs: 200,
+			beforeAnswer: () => new Promise((resolve) => setTimeout(resolve, 450)),
+		});
+		await signIn();
+		const refreshing = manager.refresh("conn");
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		// Another process tries meanwhile: the lease is still held.
+		expect(await store.acquireLease("conn", 200)).toBeNull();
+		expect(await refreshing).toMatchObject({ accessToken: "at-1", refreshToken: "rt-1" });
+		expect(await store.get("conn")).toMatchObject({ refreshToken: "rt-1" });
+		expect(endpoint.invalidGrants).toBe(0);
 	});
 
 	it("a caller's signal ends only its own wait: the shared refresh completes and stores the rotated token", async () => {
@@ -189,7 +293,7 @@ describe("TokenManager", () => {
 		expect((error.cause as Error).message).toBe("job cancelled");
 		release();
 		expect(await patient).toBe("at-1");
-		expect(await store.get("conn")).toMatchObject({ accessToken: "at-1", refreshToken: "rt-1", version: 2 });
+		expect(await store.get("conn")).toMatchObject({ accessToken: "at-1", refreshToken: "rt-1" });
 		expect(endpoint.requests).toBe(1);
 	});
 
@@ -201,15 +305,15 @@ describe("TokenManager", () => {
 		expect(endpoint.requests).toBe(0);
 	});
 
-	it("waits for another holder of the lock and uses the token it stored instead of spending a stale refresh token", async () => {
+	it("waits for another holder of the lease and uses the token it stored instead of spending a stale refresh token", async () => {
 		const { endpoint, store, manager, signIn } = setup();
 		const saved = await signIn();
-		const otherProcess = await store.lock("conn", 10_000);
+		const otherProcess = await store.acquireLease("conn", 10_000);
 		expect(otherProcess).not.toBeNull();
 		const waiting = manager.getAccessToken("conn");
 		await new Promise((resolve) => setTimeout(resolve, 60));
 		// The other process rotates the token while we wait.
-		await store.set("conn", {
+		await store.compareAndSet("conn", saved.version, {
 			...saved,
 			accessToken: "from-other-process",
 			refreshToken: "rt-other",
@@ -221,10 +325,10 @@ describe("TokenManager", () => {
 		expect(endpoint.requests).toBe(0);
 	});
 
-	it("gives up with TokenLockTimeoutError when the lock is never released", async () => {
+	it("gives up with TokenLockTimeoutError when the lease is never released", async () => {
 		const { store, manager, signIn } = setup({ lockWaitMs: 150 });
 		await signIn();
-		await store.lock("conn", 60_000);
+		await store.acquireLease("conn", 60_000);
 		const error = await rejection(manager.getAccessToken("conn"));
 		expect(error).toBeInstanceOf(TokenLockTimeoutError);
 		expect((error as TokenLockTimeoutError).key).toBe("conn");
@@ -247,24 +351,22 @@ describe("TokenManager", () => {
 		expect(await rejection(manager.refresh("conn"))).toBeInstanceOf(TokenNotFoundError);
 	});
 
-	it("refreshes again once the new token enters the window", async () => {
-		vi.useFakeTimers({ toFake: ["Date"] });
-		try {
-			const { endpoint, manager, signIn } = setup();
-			await signIn(3600);
-			expect(await manager.getAccessToken("conn")).toBe("at-0");
-			vi.setSystemTime(Date.now() + 3400_000);
-			expect(await manager.getAccessToken("conn")).toBe("at-1");
-			expect(endpoint.requests).toBe(1);
-		} finally {
-			vi.useRealTimers();
-		}
+	it("refreshes again once the new token enters the window, on the injected clock", async () => {
+		let now = Date.now();
+		const { endpoint, manager, signIn } = setup({ now: () => now });
+		await signIn(3600);
+		expect(await manager.getAccessToken("conn")).toBe("at-0");
+		now += 3400_000;
+		expect(await manager.getAccessToken("conn")).toBe("at-1");
+		expect(endpoint.requests).toBe(1);
 	});
 
 	it.each([
 		[{ lockTtlMs: 0 }, /lockTtlMs must be from 1/],
 		[{ lockTtlMs: Number.POSITIVE_INFINITY }, /lockTtlMs must be from 1/],
+		[{ lockTtlMs: 1.5 }, /lockTtlMs must be a whole number/],
 		[{ lockWaitMs: -1 }, /lockWaitMs must be from 0/],
+		[{ storeTimeoutMs: 0 }, /storeTimeoutMs must be from 1/],
 		[{ refreshWindowSeconds: -1 }, /refreshWindowSeconds must be a finite number/],
 		[{ refreshWindowSeconds: Number.NaN }, /refreshWindowSeconds must be a finite number/],
 	])("refuses the option %o with a clear TypeError", (option, message) => {
@@ -273,28 +375,277 @@ describe("TokenManager", () => {
 	});
 });
 
+describe("TokenManager under faults", () => {
+	it("delete() during a refresh: the connection stays deleted", async () => {
+		let release: (() => void) | undefined;
+		const { store, manager, signIn } = setup({
+			beforeAnswer: () =>
+				new Promise((resolve) => {
+					release = () => resolve();
+				}),
+		});
+		await signIn();
+		const refreshing = rejection(manager.refresh("conn"));
+		await vi.waitFor(() => expect(release).toBeDefined());
+		await manager.delete("conn"); // the user clicked "Disconnect"
+		release?.();
+		expect(await refreshing).toBeInstanceOf(TokenNotFoundError);
+		expect(await store.get("conn")).toBeNull();
+		expect(await manager.getTokenSet("conn")).toBeNull();
+	});
+
+	it("save() of a new consent during a refresh of the old grant: the new grant is kept", async () => {
+		let release: () => void = () => {};
+		const { store, manager, signIn } = setup({
+			beforeAnswer: () =>
+				new Promise((resolve) => {
+					release = resolve;
+				}),
+		});
+		await signIn();
+		const refreshing = manager.refresh("conn");
+		await new Promise((resolve) => setTimeout(resolve, 30));
+		const newGrant = await manager.save(
+			"conn",
+			new OAuth2Tokens({
+				access_token: "at-new",
+				refresh_token: "rt-new",
+				expires_in: 3600,
+				scope: "read:me read:jira-work offline_access",
+			}),
+		);
+		release();
+		// The refresh's caller gets the newer grant, not the old one it rotated.
+		expect(await refreshing).toEqual(newGrant);
+		expect(await store.get("conn")).toEqual(newGrant);
+	});
+
+	it("save() replaces a record it cannot read: corrupt, or sealed with an encryption key that is gone", async () => {
+		const inner = new MemoryTokenStore();
+		const oldKey = crypto.getRandomValues(new Uint8Array(32));
+		await new TokenManager(new RotatingTokenEndpoint() as never, { store: encryptedTokenStore(inner, oldKey) }).save(
+			"conn",
+			new OAuth2Tokens({ access_token: "at-old", refresh_token: "rt-old", expires_in: 3600 }),
+		);
+		const { manager, signIn } = setup({ store: encryptedTokenStore(inner, crypto.getRandomValues(new Uint8Array(32))) });
+		expect(await rejection(manager.getAccessToken("conn"))).toMatchObject({ name: "TokenDecryptionError" });
+		const saved = await signIn(3600);
+		expect(saved.version).toBe(2);
+		expect(await manager.getAccessToken("conn")).toBe("at-0");
+	});
+
+	it("a store that never answers: the caller's signal bounds getAccessToken, and storeTimeoutMs bounds every store call", async () => {
+		const silent: TokenStore = {
+			get: () => new Promise(() => {}),
+			getVersion: () => new Promise(() => {}),
+			compareAndSet: () => new Promise(() => {}),
+			delete: () => new Promise(() => {}),
+			acquireLease: () => new Promise(() => {}),
+		};
+		const manager = new TokenManager(new RotatingTokenEndpoint() as never, { store: silent, storeTimeoutMs: 300 });
+		const started = Date.now();
+		const aborted = await rejection(manager.getAccessToken("conn", { signal: AbortSignal.timeout(100) }));
+		expect(aborted).toBeInstanceOf(ArcticFetchError);
+		const timedOut = await rejection(manager.getAccessToken("conn"));
+		expect(timedOut).toBeInstanceOf(TokenStoreTimeoutError);
+		expect(timedOut).toMatchObject({ key: "conn", operation: "get" });
+		expect(await rejection(manager.delete("conn"))).toBeInstanceOf(TokenStoreTimeoutError);
+		expect(Date.now() - started).toBeLessThan(5_000);
+	});
+
+	it("a rotated set the store will not take is kept in memory, served, and written once the store is back", async () => {
+		const onStoreWriteFailed = vi.fn();
+		const { endpoint, store, manager, signIn } = setup({ onStoreWriteFailed });
+		const saved = await signIn();
+		const compareAndSet = vi.spyOn(store, "compareAndSet");
+		let down = false;
+		compareAndSet.mockImplementation(async (key, expectedVersion, tokens) => {
+			if (down) throw new Error("READONLY You can't write against a read only replica");
+			down = tokens.accessToken === "at-0"; // the store goes down right after the sent mark is written
+			return MemoryTokenStore.prototype.compareAndSet.call(store, key, expectedVersion, tokens);
+		});
+		expect(await manager.getAccessToken("conn")).toBe("at-1");
+		expect(await store.get("conn")).toMatchObject({ refreshToken: saved.refreshToken }); // not written yet
+		// Served from memory while the store is down: no second request.
+		expect(await manager.getAccessToken("conn")).toBe("at-1");
+		expect((await manager.getTokenSet("conn"))?.refreshToken).toBe("rt-1");
+		await vi.waitFor(() => expect(onStoreWriteFailed.mock.calls.length).toBeGreaterThanOrEqual(2));
+		expect(onStoreWriteFailed.mock.calls[0]?.[0]).toBe("conn");
+		down = false;
+		await vi.waitFor(() => expect(store.get("conn")).resolves.toMatchObject({ accessToken: "at-1", refreshToken: "rt-1" }), {
+			timeout: 5_000,
+		});
+		expect((await store.get("conn"))?.refreshSentAt).toBeUndefined();
+		expect(endpoint.requests).toBe(1);
+		expect(endpoint.invalidGrants).toBe(0);
+		// The lease was held while the write was pending, and is free now.
+		expect(await store.acquireLease("conn", 1000)).not.toBeNull();
+	});
+
+	it("an answer lost after Atlassian rotated is recovered inside the reuse window with the same refresh token", async () => {
+		let dropped = 0;
+		const { emulator, store, manager } = await emulatorSetup({
+			fetch: async (request, emulator) => {
+				const refresh = await isRefreshRequest(request);
+				const response = await emulator.handle(request);
+				if (refresh && dropped++ === 0) throw new TypeError("fetch failed: socket hang up");
+				return response;
+			},
+		});
+		emulator.advanceTime(3500 * 1000);
+		const accessToken = await manager.getAccessToken("conn");
+		const stored = await store.get("conn");
+		expect(stored?.accessToken).toBe(accessToken);
+		expect(emulator.isRefreshTokenCurrent(stored?.refreshToken ?? "")).toBe(true);
+		expect(emulator.refreshStats).toEqual({ rotations: 1, reuses: 1, revocations: 0 });
+	});
+
+	it("another process finding a sent mark inside the window resends the same refresh token and keeps the grant", async () => {
+		const { emulator, store, manager } = await emulatorSetup({
+			fetch: async (request, emulator) => {
+				const refresh = await isRefreshRequest(request);
+				const response = await emulator.handle(request);
+				if (refresh) throw new TypeError("fetch failed: socket hang up");
+				return response;
+			},
+		});
+		emulator.advanceTime(3500 * 1000);
+		expect(await withResendDelaysSkipped(() => rejection(manager.refresh("conn")))).toBeInstanceOf(ArcticFetchError); // every answer lost
+		const marked = await store.get("conn");
+		expect(marked?.refreshSentAt).toBeTypeOf("number");
+		// Another worker, a few minutes later: Atlassian honours the previous refresh token once more.
+		emulator.advanceTime(4 * 60 * 1000);
+		const other = new TokenManager(
+			new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, DEFAULT_CLIENT.redirectURIs[0] as string, {
+				hosts: { authorizationServer: "https://emulator.test", apiGateway: "https://emulator.test" },
+				fetch: (input, init) => emulator.handle(new Request(input, init)),
+			}),
+			{ store, now: () => emulator.now() },
+		);
+		const refreshed = await other.getAccessToken("conn");
+		const stored = await store.get("conn");
+		expect(stored).toMatchObject({ accessToken: refreshed });
+		expect(stored?.refreshSentAt).toBeUndefined();
+		expect(emulator.isRefreshTokenCurrent(stored?.refreshToken ?? "")).toBe(true);
+		expect(emulator.refreshStats.revocations).toBe(0);
+	});
+
+	it("outside the reuse window it reports the outcome unknown without sending; retryUnknownOutcome accepts the risk", async () => {
+		const onRefreshFailed = vi.fn();
+		let failing = true;
+		const { emulator, store, manager } = await emulatorSetup({
+			onRefreshFailed,
+			fetch: async (request, emulator) => {
+				if (failing && (await isRefreshRequest(request))) throw new TypeError("fetch failed: connect ECONNREFUSED");
+				return emulator.handle(request);
+			},
+		});
+		emulator.advanceTime(3500 * 1000);
+		await withResendDelaysSkipped(() => rejection(manager.refresh("conn")));
+		emulator.advanceTime(11 * 60 * 1000);
+		failing = false;
+		const requests = emulator.requests.length;
+		const unknown = await rejection(manager.getAccessToken("conn"));
+		expect(unknown).toBeInstanceOf(RefreshOutcomeUnknownError);
+		expect((unknown as RefreshOutcomeUnknownError).sentAt).toBe((await store.get("conn"))?.refreshSentAt);
+		expect(isReauthorizationRequired(unknown)).toBe(false);
+		expect(emulator.requests.length).toBe(requests);
+		expect(onRefreshFailed).toHaveBeenLastCalledWith("conn", unknown);
+		// This time the refresh never reached Atlassian, so accepting the risk works.
+		const refreshed = await manager.refresh("conn", { retryUnknownOutcome: true });
+		expect(emulator.isRefreshTokenCurrent(refreshed.refreshToken ?? "")).toBe(true);
+	});
+
+	it("keepAlive() refreshes connections idle for N days, on the injected clock, and leaves fresh ones alone", async () => {
+		const { emulator, manager } = await emulatorSetup();
+		const before = await manager.getTokenSet("conn");
+		emulator.advanceTime(10 * 24 * 3600 * 1000);
+		expect(await manager.keepAlive({ idleDays: 30 })).toEqual({ refreshed: [], failed: [] });
+		emulator.advanceTime(25 * 24 * 3600 * 1000);
+		expect(await manager.keepAlive({ idleDays: 30 })).toEqual({ refreshed: ["conn"], failed: [] });
+		const after = await manager.getTokenSet("conn");
+		expect(after?.issuedAt).toBeGreaterThan(emulator.now() - 1000);
+		expect(after?.consentedAt).toBe(before?.consentedAt);
+		expect(emulator.isRefreshTokenCurrent(after?.refreshToken ?? "")).toBe(true);
+		// Kept alive every month, the connection outlives Atlassian's 90 days of inactivity.
+		for (let month = 0; month < 4; month++) {
+			emulator.advanceTime(31 * 24 * 3600 * 1000);
+			expect((await manager.keepAlive({ idleDays: 30 })).refreshed).toEqual(["conn"]);
+		}
+	});
+
+	it("keepAlive() refuses a store that cannot list idle connections, and bad options", async () => {
+		const { store } = setup();
+		const { listIdleKeys: _, ...withoutIndex } = Object.fromEntries(
+			["get", "getVersion", "compareAndSet", "delete", "acquireLease"].map((name) => [
+				name,
+				(store as unknown as Record<string, (...args: unknown[]) => unknown>)[name]?.bind(store),
+			]),
+		) as unknown as TokenStore;
+		const manager = new TokenManager(new RotatingTokenEndpoint() as never, { store: withoutIndex });
+		await expect(manager.keepAlive()).rejects.toThrow(/listIdleKeys/);
+		const indexed = new TokenManager(new RotatingTokenEndpoint() as never, { store });
+		await expect(indexed.keepAlive({ idleDays: -1 })).rejects.toThrow(TypeError);
+		await expect(indexed.keepAlive({ limit: 0 })).rejects.toThrow(TypeError);
+	});
+});
+
 describe("MemoryTokenStore", () => {
-	it("returns copies and locks with expiry and owner-checked release", async () => {
+	const tokens: StoredTokenSet = { accessToken: "a", refreshToken: "r", expiresAt: 1, scopes: ["x"], version: 1 };
+
+	it("returns copies, and writes only by compare-and-set on the version", async () => {
 		const store = new MemoryTokenStore();
-		const tokens: StoredTokenSet = { accessToken: "a", refreshToken: "r", expiresAt: 1, scopes: ["x"], version: 1 };
-		await store.set("k", tokens);
-		tokens.scopes.push("mutated");
+		expect(await store.getVersion("k")).toBe(0);
+		expect(await store.compareAndSet("k", 1, tokens)).toBe(false);
+		const copy = structuredClone(tokens);
+		expect(await store.compareAndSet("k", 0, copy)).toBe(true);
+		copy.scopes.push("mutated");
 		const read = await store.get("k");
 		expect(read?.scopes).toEqual(["x"]);
 		read?.scopes.push("again");
 		expect((await store.get("k"))?.scopes).toEqual(["x"]);
+		expect(await store.compareAndSet("k", 0, { ...tokens, version: 2 })).toBe(false);
+		expect(await store.compareAndSet("k", 1, { ...tokens, accessToken: "b", version: 2 })).toBe(true);
+		expect(await store.get("k")).toMatchObject({ accessToken: "b", version: 2 });
+	});
 
-		const first = await store.lock("k", 30);
-		expect(first).not.toBeNull();
-		expect(await store.lock("k", 30)).toBeNull();
-		await new Promise((resolve) => setTimeout(resolve, 40));
-		const second = await store.lock("k", 10_000);
-		expect(second).not.toBeNull();
-		await first?.release(); // expired holder: must not free the new holder's lock
-		expect(await store.lock("k", 10_000)).toBeNull();
-		await second?.release();
-		expect(await store.lock("k", 10_000)).not.toBeNull();
+	it("delete() leaves a tombstone one version higher, so a write based on the deleted record is refused", async () => {
+		const store = new MemoryTokenStore();
+		await store.compareAndSet("k", 0, tokens);
 		await store.delete("k");
 		expect(await store.get("k")).toBeNull();
+		expect(await store.getVersion("k")).toBe(2);
+		expect(await store.compareAndSet("k", 1, { ...tokens, version: 2 })).toBe(false);
+		expect(await store.compareAndSet("k", 2, { ...tokens, version: 3 })).toBe(true);
+	});
+
+	it("leases expire, renew and release only for their holder", async () => {
+		const store = new MemoryTokenStore();
+		const first = await store.acquireLease("k", 30);
+		expect(first).not.toBeNull();
+		expect(await store.acquireLease("k", 30)).toBeNull();
+		expect(await first?.renew(80)).toBe(true);
+		await new Promise((resolve) => setTimeout(resolve, 40));
+		expect(await store.acquireLease("k", 30)).toBeNull(); // renewed past 30 ms
+		await new Promise((resolve) => setTimeout(resolve, 60));
+		const second = await store.acquireLease("k", 10_000);
+		expect(second).not.toBeNull();
+		expect(await first?.renew(10_000)).toBe(false); // expired holder: cannot extend the new holder's lease
+		await first?.release(); // nor free it
+		expect(await store.acquireLease("k", 10_000)).toBeNull();
+		await second?.release();
+		expect(await store.acquireLease("k", 10_000)).not.toBeNull();
+	});
+
+	it("lists keys whose refresh token was issued before a time, oldest first, up to a limit", async () => {
+		const store = new MemoryTokenStore();
+		await store.compareAndSet("new", 0, { ...tokens, issuedAt: 300 });
+		await store.compareAndSet("old", 0, { ...tokens, issuedAt: 100 });
+		await store.compareAndSet("mid", 0, { ...tokens, issuedAt: 200 });
+		await store.compareAndSet("unknown", 0, tokens);
+		expect(await store.listIdleKeys(250, { limit: 10 })).toEqual(["old", "mid"]);
+		expect(await store.listIdleKeys(1000, { limit: 1 })).toEqual(["old"]);
+		await store.delete("old");
+		expect(await store.listIdleKeys(250, { limit: 10 })).toEqual(["mid"]);
 	});
 });
