@@ -1,14 +1,11 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OAuth2Tokens, type StoredTokenSet, TokenManager } from "../../src/index.js";
 import { CorruptTokenRecordError, RedisTokenStore } from "../../src/redis/index.js";
+import { bundleWorker } from "../support/bundle-worker.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { RotatingTokenEndpoint } from "../support/rotating-token-endpoint.js";
 
@@ -173,17 +170,7 @@ describe("rotation across real processes", () => {
 		});
 		await new Promise<void>((resolve) => tokenServer.listen(0, "127.0.0.1", resolve));
 		origin = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}`;
-		workerFile = join(tmpdir(), `atlassian-3lo-refresh-worker-${process.pid}.mjs`);
-		await build({
-			entryPoints: [fileURLToPath(new URL("./refresh-worker.ts", import.meta.url))],
-			bundle: true,
-			platform: "node",
-			format: "esm",
-			target: "node18",
-			outfile: workerFile,
-			logLevel: "error",
-			banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-		});
+		workerFile = await bundleWorker(new URL("./refresh-worker.ts", import.meta.url));
 	});
 
 	afterAll(async () => {

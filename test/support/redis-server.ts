@@ -1,10 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { Redis } from "ioredis";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis, type RedisOptions } from "ioredis";
 
 export interface RedisServer {
 	port: number;
-	client(): Redis;
+	client(options?: RedisOptions): Redis;
+	/** SIGKILL, as a crash or an OOM kill would: no shutdown, no final save. */
+	kill(): Promise<void>;
+	/** Starts it again on the same port and data directory (with `durable`, the AOF brings the data back). */
+	restart(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -19,12 +26,62 @@ export async function freePort(): Promise<number> {
 	});
 }
 
-/** A real redis-server on 127.0.0.1, without persistence, owned by the calling test file. */
-export async function startRedisServer(): Promise<RedisServer> {
+/** Whether `redis-server` can run here: suites that need it skip with one loud line when it cannot. */
+export function hasRedisServer(): boolean {
+	return spawnSync("redis-server", ["--version"]).status === 0;
+}
+
+/**
+ * A real redis-server on 127.0.0.1, owned by the calling test file. `durable`: an append-only file fsynced
+ * on every write, so a SIGKILL loses nothing acknowledged. DEBUG is enabled so tests can stall the server.
+ */
+export async function startRedisServer(options: { durable?: boolean } = {}): Promise<RedisServer> {
 	const port = await freePort();
-	const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-		stdio: ["ignore", "pipe", "pipe"],
-	});
+	const dir = mkdtempSync(join(tmpdir(), "atlassian-3lo-redis-"));
+	const args = [
+		"--port",
+		String(port),
+		"--bind",
+		"127.0.0.1",
+		"--dir",
+		dir,
+		"--save",
+		"",
+		"--enable-debug-command",
+		"yes",
+		...(options.durable ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+	];
+	let child: ChildProcess = await spawnRedis(args);
+	const clients: Redis[] = [];
+	const exited = () =>
+		new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once("exit", resolve)));
+	return {
+		port,
+		client(clientOptions = {}) {
+			const client = new Redis({ host: "127.0.0.1", port, lazyConnect: false, maxRetriesPerRequest: 1, ...clientOptions });
+			// Connection errors while a test has the server down are expected; commands still fail as they should.
+			client.on("error", () => {});
+			clients.push(client);
+			return client;
+		},
+		async kill() {
+			child.kill("SIGKILL");
+			await exited();
+		},
+		async restart() {
+			child = await spawnRedis(args);
+		},
+		async stop() {
+			await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+			child.kill("SIGTERM");
+			await exited();
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
+
+async function spawnRedis(args: string[]): Promise<ChildProcess> {
+	const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
 	let output = "";
 	child.stdout?.on("data", (chunk) => {
 		output += chunk;
@@ -41,20 +98,7 @@ export async function startRedisServer(): Promise<RedisServer> {
 				clearTimeout(timer);
 				resolve();
 			}
-		}, 20);
+		}, 10);
 	});
-	const clients: Redis[] = [];
-	return {
-		port,
-		client() {
-			const client = new Redis({ host: "127.0.0.1", port, lazyConnect: false, maxRetriesPerRequest: 1 });
-			clients.push(client);
-			return client;
-		},
-		async stop() {
-			await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
-			child.kill("SIGTERM");
-			await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve)));
-		},
-	};
+	return child;
 }
