@@ -48,7 +48,7 @@ try {
 		`import { Atlassian, generateState, OAuth2RequestError } from "atlassian-3lo";
 import { RedisTokenStore } from "atlassian-3lo/redis";
 import { startAtlassianEmulator } from "atlassian-3lo/testing";
-const running = await startAtlassianEmulator();
+const running = await startAtlassianEmulator({ refreshTokenReuseIntervalSeconds: 0 }); // strict: any reuse revokes
 const atlassian = new Atlassian("emulator-client-id", "emulator-client-secret", "http://localhost:3000/login/atlassian/callback", { hosts: running.hosts });
 const code = running.emulator.issueAuthorizationCode({ redirectURI: "http://localhost:3000/login/atlassian/callback", scopes: ["read:me", "offline_access"] });
 const tokens = await atlassian.validateAuthorizationCode(code);

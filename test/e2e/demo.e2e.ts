@@ -80,11 +80,13 @@ describe("the demo in Chromium", () => {
 
 		const refreshesBefore = emulator.emulator.requests.filter((request) => request.path === "/oauth/token").length;
 		await page.getByRole("button", { name: "Refresh tokens" }).click();
-		await expect.poll(() => page.locator("#token-version").textContent()).toBe("2");
+		// Each refresh writes two versions: the fenced "sent" mark, then the answer.
+		await expect.poll(() => page.locator("#token-version").textContent()).toBe("3");
 		expect(emulator.emulator.requests.filter((request) => request.path === "/oauth/token").length).toBe(refreshesBefore + 1);
 		// The rotated refresh token works: a second refresh succeeds (a reused one would revoke the grant).
 		await page.getByRole("button", { name: "Refresh tokens" }).click();
-		await expect.poll(() => page.locator("#token-version").textContent()).toBe("3");
+		await expect.poll(() => page.locator("#token-version").textContent()).toBe("5");
+		expect(emulator.emulator.refreshStats).toEqual({ rotations: 2, reuses: 0, revocations: 0 });
 		expect(await page.locator("#user-name").textContent()).toBe("Mia Krystof");
 
 		await page.getByRole("button", { name: "Sign out" }).click();
