@@ -27,7 +27,13 @@ export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";
 
 // Token lifecycle for background jobs
 export { encryptedTokenStore, TokenDecryptionError, type TokenEncryptionKey } from "./tokens/encrypted-token-store.js";
-export { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError, TokenStoreTimeoutError } from "./tokens/errors.js";
+export {
+	RefreshOutcomeUnknownError,
+	TokenLockTimeoutError,
+	TokenNotFoundError,
+	TokenStoreTimeoutError,
+	TokenWriteNotDurableError,
+} from "./tokens/errors.js";
 export { MemoryTokenStore } from "./tokens/memory-token-store.js";
 export {
 	type KeepAliveOptions,

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
+import { TokenWriteNotDurableError } from "../tokens/errors.js";
 import {
 	isStoredTokenSet,
 	type StoredTokenSet,
@@ -18,6 +19,12 @@ export interface RedisTokenStoreOptions {
 	 * Every refresh renews it.
 	 */
 	ttlMs?: number;
+	/**
+	 * After each write, `WAIT` until `replicas` replicas have it, for up to `timeoutMs`; fewer is a
+	 * `TokenWriteNotDurableError` (the write is on the primary, but a failover could erase it). Turn it on
+	 * when Redis has replicas that can be promoted (Sentinel, Cluster, managed failover). Default: off.
+	 */
+	durability?: { replicas: number; timeoutMs: number };
 }
 
 /** A stored record is not a token set this library wrote (corrupt, or another program's key). */
@@ -73,6 +80,7 @@ export class RedisTokenStore implements TokenStore {
 	readonly #client: Redis | Cluster;
 	readonly #prefix: string;
 	readonly #ttlMs: number;
+	readonly #durability: { replicas: number; timeoutMs: number } | undefined;
 
 	constructor(options: RedisTokenStoreOptions) {
 		this.#client = options.client;
@@ -81,6 +89,20 @@ export class RedisTokenStore implements TokenStore {
 		if (!(Number.isSafeInteger(this.#ttlMs) && this.#ttlMs > 0)) {
 			throw new TypeError(`ttlMs must be a whole number of ms above 0, got ${String(options.ttlMs)}`);
 		}
+		const { durability } = options;
+		if (
+			durability !== undefined &&
+			!(
+				Number.isSafeInteger(durability.replicas) &&
+				durability.replicas > 0 &&
+				Number.isSafeInteger(durability.timeoutMs) &&
+				durability.timeoutMs > 0
+			)
+		) {
+			// WAIT with a timeout of 0 blocks forever.
+			throw new TypeError(`durability needs a whole number of replicas above 0 and a timeoutMs above 0, got ${JSON.stringify(durability)}`);
+		}
+		this.#durability = durability;
 	}
 
 	public async get(key: string, _options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
@@ -118,15 +140,7 @@ export class RedisTokenStore implements TokenStore {
 		_options?: TokenStoreCallOptions,
 	): Promise<boolean> {
 		const { version, ...data } = tokens;
-		const written = await this.#client.eval(
-			COMPARE_AND_SET_SCRIPT,
-			1,
-			this.#recordKey(key),
-			expectedVersion,
-			version,
-			JSON.stringify(data),
-			this.#ttlMs,
-		);
+		const written = await this.#write(key, COMPARE_AND_SET_SCRIPT, expectedVersion, version, JSON.stringify(data), this.#ttlMs);
 		if (written !== 1) {
 			return false;
 		}
@@ -139,8 +153,29 @@ export class RedisTokenStore implements TokenStore {
 	}
 
 	public async delete(key: string, _options?: TokenStoreCallOptions): Promise<void> {
-		await this.#client.eval(DELETE_SCRIPT, 1, this.#recordKey(key), this.#ttlMs);
+		await this.#write(key, DELETE_SCRIPT, this.#ttlMs);
 		await this.#client.zrem(this.#indexKey(), key).catch(() => {});
+	}
+
+	/** Runs a write script on the connection's record; with `durability`, then WAIT on the same connection. */
+	async #write(key: string, script: string, ...args: (string | number)[]): Promise<unknown> {
+		if (this.#durability === undefined) {
+			return this.#client.eval(script, 1, this.#recordKey(key), ...args);
+		}
+		// One pipeline, so WAIT runs on the connection that wrote (a cluster sends both to the key's node).
+		const { replicas, timeoutMs } = this.#durability;
+		const results = (await this.#client
+			.pipeline()
+			.eval(script, 1, this.#recordKey(key), ...args)
+			.wait(replicas, timeoutMs)
+			.exec()) as [Error | null, unknown][];
+		const [[writeError, written], [waitError, acknowledged]] = results as [[Error | null, unknown], [Error | null, unknown]];
+		if (writeError) throw writeError;
+		if (written === 1) {
+			if (waitError) throw waitError;
+			if (Number(acknowledged) < replicas) throw new TokenWriteNotDurableError(key, Number(acknowledged), replicas);
+		}
+		return written;
 	}
 
 	public async acquireLease(key: string, ttlMs: number, _options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {

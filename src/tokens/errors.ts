@@ -57,3 +57,25 @@ export class RefreshOutcomeUnknownError extends Error {
 		this.sentAt = sentAt;
 	}
 }
+
+/**
+ * A write reached the store's primary, but fewer replicas than required acknowledged it in time: a failover
+ * now could still erase it (replication is asynchronous). Thrown by stores with a durability option, such as
+ * `RedisTokenStore`'s `durability`. `TokenManager` keeps such a rotated set to itself and writes it again
+ * until enough replicas have it; a caller sees this error only when that takes longer than `lockWaitMs`.
+ */
+export class TokenWriteNotDurableError extends Error {
+	public key: string;
+	public acknowledged: number;
+	public required: number;
+
+	constructor(key: string, acknowledged: number, required: number) {
+		super(
+			`The write for "${key}" reached the primary but only ${acknowledged} of ${required} replicas acknowledged it in time; a failover could still erase it. Check the replicas' health`,
+		);
+		this.name = "TokenWriteNotDurableError";
+		this.key = key;
+		this.acknowledged = acknowledged;
+		this.required = required;
+	}
+}

@@ -4,7 +4,7 @@ import { checkTimerDuration, MAX_TIMER_MS } from "../oauth2/timer-duration.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import { boundedCall } from "./bounded-call.js";
-import { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError } from "./errors.js";
+import { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError, type TokenWriteNotDurableError } from "./errors.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { isStoredTokenSet, type StoredTokenSet, type TokenStore, type TokenStoreLease } from "./token-store.js";
 
@@ -87,8 +87,11 @@ export class TokenManager {
 	readonly #now: () => number;
 	readonly #options: TokenManagerOptions;
 	readonly #inFlight = new Map<string, Promise<StoredTokenSet>>();
-	/** Rotated sets the store has not taken yet: served to this process's callers while a writer retries. */
-	readonly #unpersisted = new Map<string, StoredTokenSet>();
+	/**
+	 * Rotated sets the store has not safely taken yet, written again in the background. `served`: handed to this
+	 * process's callers meanwhile (the store failed); not when the store took it without enough replicas.
+	 */
+	readonly #pendingWrites = new Map<string, { tokens: StoredTokenSet; served: boolean }>();
 
 	constructor(provider: TokenRefresher, options: TokenManagerOptions) {
 		this.#provider = provider;
@@ -127,7 +130,7 @@ export class TokenManager {
 			const version = await this.#call(key, "getVersion", (signal) => this.#store.getVersion(key, { signal }), options?.signal);
 			const stored: StoredTokenSet = { ...fields, version: version + 1 };
 			if (await this.#compareAndSet(key, version, stored, options?.signal)) {
-				this.#unpersisted.delete(key);
+				this.#pendingWrites.delete(key);
 				return stored;
 			}
 			if (attempt === 10) {
@@ -138,14 +141,14 @@ export class TokenManager {
 
 	/** The stored token set (or a rotated one this process is still writing), or `null`. Does not refresh. */
 	public async getTokenSet(key: string, options?: RequestOptions): Promise<StoredTokenSet | null> {
-		return this.#unpersisted.get(key) ?? (await this.#get(key, options?.signal));
+		return this.#served(key) ?? (await this.#get(key, options?.signal));
 	}
 
 	/** A usable access token: the stored one, or a fresh one when it expires within the refresh window. */
 	public async getAccessToken(key: string, options?: RequestOptions): Promise<string> {
-		const unpersisted = this.#unpersisted.get(key);
-		if (unpersisted !== undefined && this.#isFresh(unpersisted)) {
-			return unpersisted.accessToken;
+		const served = this.#served(key);
+		if (served !== undefined && this.#isFresh(served)) {
+			return served.accessToken;
 		}
 		const stored = await this.#readUsable(key, options?.signal);
 		if (stored.refreshSentAt === undefined && this.#isFresh(stored)) {
@@ -162,7 +165,7 @@ export class TokenManager {
 
 	/** Deletes the connection (the user clicked "Disconnect"). It stays deleted: a refresh in flight cannot write it back. */
 	public async delete(key: string, options?: RequestOptions): Promise<void> {
-		this.#unpersisted.delete(key);
+		this.#pendingWrites.delete(key);
 		await this.#call(key, "delete", (signal) => this.#store.delete(key, { signal }), options?.signal);
 	}
 
@@ -371,15 +374,38 @@ export class TokenManager {
 
 	/** Writes the rotated set before anyone sees its access token; if the store fails, keeps it and keeps trying. */
 	async #persist(key: string, claim: StoredTokenSet, next: StoredTokenSet, keeper: LeaseKeeper): Promise<StoredTokenSet | undefined> {
-		let written: boolean;
+		let failure: unknown;
 		try {
-			written = await this.#compareAndSet(key, claim.version, next);
+			return await this.#written(key, next, await this.#writeRotated(key, claim, next));
 		} catch (error) {
-			this.#unpersisted.set(key, next);
-			keeper.retain();
-			void this.#persistInBackground(key, claim, next, keeper, error);
-			return next;
+			failure = error;
 		}
+		if (isNotDurable(failure)) {
+			// On the primary but not on enough replicas: a failover could erase it, so nobody gets it yet. Written
+			// again while the lease is held, up to lockWaitMs; then the caller hears why, and the writing goes on.
+			const giveUpAt = Date.now() + this.#lockWaitMs;
+			for (let attempt = 1, delayMs = 100; ; attempt++, delayMs = Math.min(delayMs * 2, 2_000)) {
+				this.#notify(() => this.#options.onStoreWriteFailed?.(key, failure, attempt));
+				if (Date.now() + delayMs > giveUpAt) {
+					this.#writeInBackground(key, claim, next, keeper, false);
+					throw failure;
+				}
+				await sleep(delayMs);
+				try {
+					return await this.#written(key, next, await this.#writeRotated(key, claim, next));
+				} catch (error) {
+					// A failover in progress fails writes outright for a while; the set is still not safe.
+					failure = isNotDurable(error) ? error : failure;
+				}
+			}
+		}
+		// The store failed: this process keeps the set, serves it, and keeps writing it.
+		this.#notify(() => this.#options.onStoreWriteFailed?.(key, failure, 1));
+		this.#writeInBackground(key, claim, next, keeper, true);
+		return next;
+	}
+
+	async #written(key: string, next: StoredTokenSet, written: boolean): Promise<StoredTokenSet | undefined> {
 		if (!written) {
 			// Superseded: deleted, signed in again, or taken over after our lease lapsed. Start over from what is stored.
 			return undefined;
@@ -388,28 +414,57 @@ export class TokenManager {
 		return next;
 	}
 
-	async #persistInBackground(key: string, claim: StoredTokenSet, next: StoredTokenSet, keeper: LeaseKeeper, error: unknown) {
-		let attempt = 1;
-		this.#notify(() => this.#options.onStoreWriteFailed?.(key, error, attempt));
-		try {
-			for (let delayMs = 250; this.#unpersisted.get(key) === next; delayMs = Math.min(delayMs * 2, 5_000)) {
-				await sleep(delayMs);
-				if (this.#unpersisted.get(key) !== next) return; // saved or deleted in this process meanwhile
-				try {
-					if (await this.#compareAndSet(key, claim.version, next)) {
-						this.#notify(() => this.#options.onRefresh?.(key, next));
-					}
-					// Either written, or the version moved: an earlier attempt landed unacknowledged, or newer data won.
-					return;
-				} catch (retryError) {
-					attempt++;
-					this.#notify(() => this.#options.onStoreWriteFailed?.(key, retryError, attempt));
-				}
-			}
-		} finally {
-			if (this.#unpersisted.get(key) === next) this.#unpersisted.delete(key);
-			await keeper.release();
+	/**
+	 * Writes a rotated set fenced on its claim; `false` when newer data won (a delete, a sign-in, another holder).
+	 * Only one write from the claim's version can succeed, so a record at `next.version` holding our tokens is
+	 * ours — an earlier attempt whose answer was lost, or that lacked replicas. Rewriting it in place confirms
+	 * it (and, on a store with a durability option, waits for its replicas again); any later write would have
+	 * moved the version and makes the rewrite a no-op.
+	 */
+	async #writeRotated(key: string, claim: StoredTokenSet, next: StoredTokenSet): Promise<boolean> {
+		if (await this.#compareAndSet(key, claim.version, next)) {
+			return true;
 		}
+		const stored = await this.#get(key);
+		const ours =
+			stored !== null &&
+			stored.version === next.version &&
+			stored.accessToken === next.accessToken &&
+			stored.refreshToken === next.refreshToken;
+		return ours && this.#compareAndSet(key, next.version, next);
+	}
+
+	#writeInBackground(key: string, claim: StoredTokenSet, next: StoredTokenSet, keeper: LeaseKeeper, served: boolean): void {
+		const pending = { tokens: next, served };
+		this.#pendingWrites.set(key, pending);
+		keeper.retain();
+		void (async () => {
+			let attempt = 1;
+			try {
+				for (let delayMs = 250; this.#pendingWrites.get(key) === pending; delayMs = Math.min(delayMs * 2, 5_000)) {
+					await sleep(delayMs);
+					if (this.#pendingWrites.get(key) !== pending) return; // saved or deleted in this process meanwhile
+					try {
+						if (await this.#writeRotated(key, claim, next)) {
+							this.#notify(() => this.#options.onRefresh?.(key, next));
+						}
+						return;
+					} catch (error) {
+						attempt++;
+						this.#notify(() => this.#options.onStoreWriteFailed?.(key, error, attempt));
+					}
+				}
+			} finally {
+				if (this.#pendingWrites.get(key) === pending) this.#pendingWrites.delete(key);
+				await keeper.release();
+			}
+		})();
+	}
+
+	/** A rotated set this process is still writing and may hand out, if any. */
+	#served(key: string): StoredTokenSet | undefined {
+		const pending = this.#pendingWrites.get(key);
+		return pending?.served ? pending.tokens : undefined;
 	}
 
 	/** Records how a refresh ended (refused, or re-authorization required). Best effort: the caller gets the refresh's error either way. */
@@ -473,6 +528,14 @@ export class TokenManager {
 	#call<T>(key: string, operation: string, call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
 		return boundedCall(call, { key, operation }, this.#storeTimeoutMs, signal);
 	}
+}
+
+/**
+ * By name, not `instanceof`: the CommonJS build bundles `atlassian-3lo/redis` on its own, with its own copy of
+ * the class, and a store from elsewhere may define its own.
+ */
+function isNotDurable(error: unknown): error is TokenWriteNotDurableError {
+	return error instanceof Error && error.name === "TokenWriteNotDurableError";
 }
 
 function reauthorizationError(): OAuth2RequestError {

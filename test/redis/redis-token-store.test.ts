@@ -3,10 +3,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OAuth2Tokens, type StoredTokenSet, TokenManager } from "../../src/index.js";
+import { OAuth2Tokens, type StoredTokenSet, TokenManager, TokenWriteNotDurableError } from "../../src/index.js";
 import { CorruptTokenRecordError, RedisTokenStore } from "../../src/redis/index.js";
 import { bundleWorker } from "../support/bundle-worker.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { rejection } from "../support/rejection.js";
 import { RotatingTokenEndpoint } from "../support/rotating-token-endpoint.js";
 
 // Skipped, with one loud line from the global setup, where redis-server is not installed; CI requires it.
@@ -126,6 +127,22 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			expect(await client.exists("mig:tokens:a", "mig:tokens:b")).toBe(0);
 			expect(await client.get("mig:tokens:junk")).toBe("not json");
 			expect(await store.migrateLegacyRecords()).toBe(0);
+		});
+
+		it("durability: WAITs for replicas after each write; too few is TokenWriteNotDurableError, with the write on the primary", async () => {
+			const store = new RedisTokenStore({ client, prefix: "dur:", durability: { replicas: 1, timeoutMs: 50 } });
+			const error = await rejection(store.compareAndSet("conn", 0, tokens));
+			expect(error).toBeInstanceOf(TokenWriteNotDurableError);
+			expect(error).toMatchObject({ key: "conn", acknowledged: 0, required: 1 });
+			expect(await store.get("conn")).toEqual(tokens); // on this primary; a failover could erase it
+			expect(await store.compareAndSet("conn", 0, tokens)).toBe(false); // a refused write needs no replicas
+			for (const durability of [
+				{ replicas: 0, timeoutMs: 100 },
+				{ replicas: 1, timeoutMs: 0 },
+				{ replicas: 1.5, timeoutMs: 100 },
+			]) {
+				expect(() => new RedisTokenStore({ client, durability })).toThrow(/durability needs/);
+			}
 		});
 
 		it("backs a TokenManager: invalid_grant is recorded in Redis for every process to see", async () => {

@@ -11,8 +11,8 @@ const bundle = (contents: string) => measureBundle(contents, root);
 // any growth fails the test. The README's "Proof" section explains what the bytes buy.
 const SIGN_IN_BUDGET = 4_200;
 // The fault-tolerant lifecycle (fenced writes, the renewed lease, recovery inside the reuse window, key
-// rotation) added about 2.8 KB to the main entry and nothing to the sign-in bundle.
-const MAIN_ENTRY_BUDGET = 14_200;
+// rotation, waiting for replicas) added about 3.1 KB to the main entry and nothing to the sign-in bundle.
+const MAIN_ENTRY_BUDGET = 14_450;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');

@@ -1,0 +1,225 @@
+// Real multi-node Redis setups on loopback, started and stopped by the tests: a 3-primary Redis Cluster,
+// and a primary with one replica behind three Sentinels.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Cluster, Redis } from "ioredis";
+import { freePort } from "./redis-server.js";
+
+const run = promisify(execFile);
+
+interface Node {
+	port: number;
+	process: ChildProcess;
+	args: string[];
+}
+
+async function startNode(args: string[], ready = "Ready to accept connections"): Promise<ChildProcess> {
+	const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+	let output = "";
+	child.stdout?.on("data", (chunk) => {
+		output += chunk;
+	});
+	await new Promise<void>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`redis-server ${args.join(" ")} did not start:\n${output}`)), 10_000);
+		child.once("error", reject);
+		const poll = setInterval(() => {
+			if (output.includes(ready)) {
+				clearInterval(poll);
+				clearTimeout(timer);
+				resolve();
+			}
+		}, 10);
+	});
+	return child;
+}
+
+function exited(child: ChildProcess): Promise<unknown> {
+	return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", resolve));
+}
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+	for (const child of children) child.kill("SIGKILL");
+	await Promise.all(children.map(exited));
+}
+
+export interface RedisCluster {
+	ports: number[];
+	client(): Cluster;
+	/** The port of the primary that serves `key`'s slot. */
+	primaryFor(key: string): Promise<number>;
+	stop(): Promise<void>;
+}
+
+/** Three primaries, no replicas: `redis-cli --cluster create` assigns the 16 384 slots. */
+export async function startRedisCluster(): Promise<RedisCluster> {
+	const dir = mkdtempSync(join(tmpdir(), "atlassian-3lo-cluster-"));
+	const nodes: Node[] = [];
+	for (let index = 0; index < 3; index++) {
+		const port = await freePort();
+		const args = [
+			"--port",
+			String(port),
+			"--bind",
+			"127.0.0.1",
+			"--dir",
+			dir,
+			"--cluster-enabled",
+			"yes",
+			"--cluster-config-file",
+			`nodes-${port}.conf`,
+			"--save",
+			"",
+			"--appendonly",
+			"no",
+		];
+		nodes.push({ port, args, process: await startNode(args) });
+	}
+	await run("redis-cli", [
+		"--cluster",
+		"create",
+		...nodes.map((node) => `127.0.0.1:${node.port}`),
+		"--cluster-replicas",
+		"0",
+		"--cluster-yes",
+	]);
+	const probe = new Redis({ host: "127.0.0.1", port: nodes[0]?.port, lazyConnect: true });
+	for (let attempt = 0; ; attempt++) {
+		const info = (await probe.call("CLUSTER", "INFO")) as string;
+		if (info.includes("cluster_state:ok")) break;
+		if (attempt > 100) throw new Error(`the cluster did not become ready:\n${info}`);
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	const clients: Cluster[] = [probe as unknown as Cluster];
+	return {
+		ports: nodes.map((node) => node.port),
+		client() {
+			const client = new Cluster(
+				nodes.map((node) => ({ host: "127.0.0.1", port: node.port })),
+				{ redisOptions: { maxRetriesPerRequest: 1 } },
+			);
+			client.on("error", () => {});
+			clients.push(client);
+			return client;
+		},
+		async primaryFor(key) {
+			const slot = (await probe.call("CLUSTER", "KEYSLOT", key)) as number;
+			const ranges = (await probe.call("CLUSTER", "SLOTS")) as [number, number, [string, number]][];
+			const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+			if (!range) throw new Error(`no primary serves slot ${slot}`);
+			return range[2][1];
+		},
+		async stop() {
+			await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+			await stopAll(nodes.map((node) => node.process));
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
+
+export interface RedisSentinelSetup {
+	sentinels: { host: string; port: number }[];
+	name: string;
+	/** The port of the current primary, as the Sentinels see it. */
+	primaryPort(): Promise<number>;
+	/** The other data node's port (the replica). */
+	replicaPort(): Promise<number>;
+	/** SIGKILLs the current primary, waits until the Sentinels promoted the replica, and brings the killed node back as a replica. */
+	failover(options?: { beforeKill?: () => Promise<void> }): Promise<{ from: number; to: number }>;
+	stop(): Promise<void>;
+}
+
+/** A primary, one replica and three Sentinels (quorum 2, 1 s to declare a node down). */
+export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
+	const dir = mkdtempSync(join(tmpdir(), "atlassian-3lo-sentinel-"));
+	const name = "atlassian3lo";
+	const dataNodes = new Map<number, ChildProcess>();
+	const dataArgs = (port: number, primary?: number) => [
+		"--port",
+		String(port),
+		"--bind",
+		"127.0.0.1",
+		"--dir",
+		dir,
+		"--dbfilename",
+		`dump-${port}.rdb`,
+		"--save",
+		"",
+		"--appendonly",
+		"no",
+		"--enable-debug-command",
+		"yes",
+		...(primary === undefined ? [] : ["--replicaof", "127.0.0.1", String(primary)]),
+	];
+	const first = await freePort();
+	const second = await freePort();
+	dataNodes.set(first, await startNode(dataArgs(first)));
+	dataNodes.set(second, await startNode(dataArgs(second, first)));
+	const sentinelProcesses: ChildProcess[] = [];
+	const sentinels: { host: string; port: number }[] = [];
+	for (let index = 0; index < 3; index++) {
+		const port = await freePort();
+		const config = join(dir, `sentinel-${port}.conf`);
+		writeFileSync(
+			config,
+			[
+				`port ${port}`,
+				"bind 127.0.0.1",
+				`dir ${dir}`,
+				`sentinel monitor ${name} 127.0.0.1 ${first} 2`,
+				`sentinel down-after-milliseconds ${name} 1000`,
+				`sentinel failover-timeout ${name} 4000`,
+				`sentinel parallel-syncs ${name} 1`,
+				"",
+			].join("\n"),
+		);
+		sentinelProcesses.push(await startNode([config, "--sentinel"], "Sentinel ID is"));
+		sentinels.push({ host: "127.0.0.1", port });
+	}
+	const sentinelClient = new Redis({ host: "127.0.0.1", port: sentinels[0]?.port });
+	sentinelClient.on("error", () => {});
+	const primaryPort = async () => {
+		const [, port] = (await sentinelClient.call("SENTINEL", "get-master-addr-by-name", name)) as [string, string];
+		return Number(port);
+	};
+	// Replication and the Sentinels' view settle before the first failover.
+	const probe = new Redis({ host: "127.0.0.1", port: second });
+	probe.on("error", () => {});
+	for (let attempt = 0; !(await probe.info("replication")).includes("master_link_status:up"); attempt++) {
+		if (attempt > 200) throw new Error("the replica did not sync");
+		await new Promise((resolve) => setTimeout(resolve, 25));
+	}
+	probe.disconnect();
+	const replicaPort = async () => {
+		const primary = await primaryPort();
+		return [...dataNodes.keys()].find((port) => port !== primary) as number;
+	};
+	return {
+		sentinels,
+		name,
+		primaryPort,
+		replicaPort,
+		async failover(options = {}) {
+			const from = await primaryPort();
+			await options.beforeKill?.();
+			const killed = dataNodes.get(from);
+			killed?.kill("SIGKILL");
+			if (killed) await exited(killed);
+			let to = from;
+			for (let attempt = 0; to === from; attempt++) {
+				if (attempt > 300) throw new Error("the Sentinels did not promote the replica within 30 s");
+				await new Promise((resolve) => setTimeout(resolve, 100));
+				to = await primaryPort().catch(() => from);
+			}
+			dataNodes.set(from, await startNode(dataArgs(from, to)));
+			return { from, to };
+		},
+		async stop() {
+			sentinelClient.disconnect();
+			await stopAll([...sentinelProcesses, ...dataNodes.values()]);
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
