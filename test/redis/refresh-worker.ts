@@ -1,38 +1,57 @@
 // A job-queue worker in its own OS process, driven by the test over IPC. Bundled by the test with esbuild.
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { Atlassian, TokenManager, type TokenStore } from "../../src/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 
-const { REDIS_PORT, TOKEN_SERVER, LOCK_TTL_MS, NAIVE, PREFIX } = process.env;
-const client = new Redis({ host: "127.0.0.1", port: Number(REDIS_PORT) });
+const { REDIS_PORT, CLUSTER_PORTS, TOKEN_SERVER, LOCK_TTL_MS, NAIVE, PREFIX, KEYS, CLIENT_ID, CLIENT_SECRET } = process.env;
+// CLUSTER_PORTS: the primaries of a Redis Cluster; otherwise one redis-server at REDIS_PORT.
+const client = CLUSTER_PORTS
+	? new Cluster(CLUSTER_PORTS.split(",").map((port) => ({ host: "127.0.0.1", port: Number(port) })))
+	: new Redis({ host: "127.0.0.1", port: Number(REDIS_PORT) });
 const redisStore = new RedisTokenStore({ client, prefix: PREFIX });
-// NAIVE=1 plays a worker without cross-process coordination (every lock succeeds), to show the test can fail.
+// NAIVE=1 plays a worker without cross-process coordination (every lease succeeds, no fence), to show the test can fail.
 const store: TokenStore =
 	NAIVE === "1"
 		? {
 				get: (k) => redisStore.get(k),
 				getVersion: (k) => redisStore.getVersion(k),
-				// Without the fence too: a naive worker overwrites whatever is there.
 				compareAndSet: async (k, _expected, v) => redisStore.compareAndSet(k, await redisStore.getVersion(k), v),
 				delete: (k) => redisStore.delete(k),
 				acquireLease: async () => ({ renew: async () => true, release: async () => {} }),
 			}
 		: redisStore;
-const atlassian = new Atlassian("client-id", "client-secret", "http://localhost/callback", {
-	hosts: { authorizationServer: TOKEN_SERVER as string, apiGateway: TOKEN_SERVER as string },
-});
+const atlassian = new Atlassian(
+	CLIENT_ID ?? "client-id",
+	CLIENT_SECRET ?? "client-secret",
+	"http://localhost:3000/login/atlassian/callback",
+	{
+		hosts: { authorizationServer: TOKEN_SERVER as string, apiGateway: TOKEN_SERVER as string },
+	},
+);
 const manager = new TokenManager(atlassian, { store, lockTtlMs: Number(LOCK_TTL_MS), lockWaitMs: 30_000 });
+const keys = (KEYS ?? "conn").split(",");
 
 process.on("message", async (message: { calls: number }) => {
-	// All calls at once, as a burst of jobs would make them.
-	const outcomes = await Promise.allSettled(Array.from({ length: message.calls }, () => manager.getAccessToken("conn")));
-	const tokens = [...new Set(outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : [])))];
+	// All calls at once, as a burst of jobs would make them, spread over the connections.
+	const outcomes = await Promise.allSettled(
+		Array.from({ length: message.calls }, (_, index) => {
+			const key = keys[index % keys.length] as string;
+			return manager.getAccessToken(key).then((token) => ({ key, token }));
+		}),
+	);
+	const tokensByKey: Record<string, string[]> = {};
+	for (const outcome of outcomes) {
+		if (outcome.status === "fulfilled") {
+			const seen = (tokensByKey[outcome.value.key] ??= []);
+			if (!seen.includes(outcome.value.token)) seen.push(outcome.value.token);
+		}
+	}
 	const errors = outcomes.flatMap((outcome) =>
 		outcome.status === "rejected"
 			? [outcome.reason instanceof Error ? `${outcome.reason.name}: ${outcome.reason.message}` : String(outcome.reason)]
 			: [],
 	);
-	process.send?.({ tokens, errors });
+	process.send?.({ tokens: [...new Set(Object.values(tokensByKey).flat())], tokensByKey, errors });
 });
 process.on("disconnect", () => {
 	void client.quit().finally(() => process.exit(0));
