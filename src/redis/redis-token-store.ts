@@ -63,6 +63,8 @@ redis.call("HSET", KEYS[1], "v", version + 1)
 redis.call("PEXPIRE", KEYS[1], ARGV[1])
 return 1`;
 
+// SET NX PX as a script, so that durability can follow it with WAIT like every other write.
+const ACQUIRE_SCRIPT = `if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 else return 0 end`;
 // Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
 const RENEW_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
@@ -158,18 +160,26 @@ export class RedisTokenStore implements TokenStore {
 	}
 
 	/** Runs a write script on the connection's record; with `durability`, then WAIT on the same connection. */
-	async #write(key: string, script: string, ...args: (string | number)[]): Promise<unknown> {
+	#write(key: string, script: string, ...args: (string | number)[]): Promise<unknown> {
+		return this.#durably(key, this.#recordKey(key), script, ...args);
+	}
+
+	/**
+	 * Runs `script` on `redisKey`. With `durability`, WAIT follows in the same pipeline, so it runs on the
+	 * connection that wrote (a cluster sends both to the key's node); a write that changed something (a
+	 * result of 1) with too few acknowledgements is a `TokenWriteNotDurableError`.
+	 */
+	async #durably(key: string, redisKey: string, script: string, ...args: (string | number)[]): Promise<unknown> {
 		if (this.#durability === undefined) {
-			return this.#client.eval(script, 1, this.#recordKey(key), ...args);
+			return this.#client.eval(script, 1, redisKey, ...args);
 		}
-		// One pipeline, so WAIT runs on the connection that wrote (a cluster sends both to the key's node).
 		const { replicas, timeoutMs } = this.#durability;
 		const results = (await this.#client
 			.pipeline()
-			.eval(script, 1, this.#recordKey(key), ...args)
+			.eval(script, 1, redisKey, ...args)
 			.wait(replicas, timeoutMs)
-			.exec()) as [Error | null, unknown][];
-		const [[writeError, written], [waitError, acknowledged]] = results as [[Error | null, unknown], [Error | null, unknown]];
+			.exec()) as [[Error | null, unknown], [Error | null, unknown]];
+		const [[writeError, written], [waitError, acknowledged]] = results;
 		if (writeError) throw writeError;
 		if (written === 1) {
 			if (waitError) throw waitError;
@@ -181,12 +191,19 @@ export class RedisTokenStore implements TokenStore {
 	public async acquireLease(key: string, ttlMs: number, _options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {
 		const leaseKey = `${this.#prefix}{${key}}:lease`;
 		const owner = crypto.randomUUID();
-		const acquired = await this.#client.set(leaseKey, owner, "PX", ttlMs, "NX");
-		if (acquired !== "OK") {
+		// With durability the lease is on the replicas too: a failover must not hand it to a second process
+		// while its holder is still writing a rotated token set.
+		try {
+			if ((await this.#durably(key, leaseKey, ACQUIRE_SCRIPT, owner, ttlMs)) !== 1) {
+				return null;
+			}
+		} catch (error) {
+			if (!(error instanceof TokenWriteNotDurableError)) throw error;
+			await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner).catch(() => {});
 			return null;
 		}
 		return {
-			renew: async (renewTtlMs) => (await this.#client.eval(RENEW_SCRIPT, 1, leaseKey, owner, renewTtlMs)) === 1,
+			renew: async (renewTtlMs) => (await this.#durably(key, leaseKey, RENEW_SCRIPT, owner, renewTtlMs)) === 1,
 			release: async () => {
 				await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner);
 			},

@@ -42,8 +42,9 @@ process.on("message", async (message: { calls: number }) => {
 	const tokensByKey: Record<string, string[]> = {};
 	for (const outcome of outcomes) {
 		if (outcome.status === "fulfilled") {
-			const seen = (tokensByKey[outcome.value.key] ??= []);
+			const seen = tokensByKey[outcome.value.key] ?? [];
 			if (!seen.includes(outcome.value.token)) seen.push(outcome.value.token);
+			tokensByKey[outcome.value.key] = seen;
 		}
 	}
 	const errors = outcomes.flatMap((outcome) =>

@@ -5,14 +5,21 @@ import { Atlassian, isReauthorizationRequired, TokenManager } from "../../src/in
 import { RedisTokenStore } from "../../src/redis/index.js";
 import { DEFAULT_CLIENT } from "../../src/testing/index.js";
 
-const { REDIS_PORT, TOKEN_SERVER, KEYS, PREFIX } = process.env;
-const client = new Redis({ host: "127.0.0.1", port: Number(REDIS_PORT), maxRetriesPerRequest: 1 });
+const { REDIS_PORT, SENTINELS, SENTINEL_NAME, DURABLE, TOKEN_SERVER, KEYS, PREFIX } = process.env;
+// SENTINELS: ports of Redis Sentinels that know the primary as SENTINEL_NAME; otherwise one redis-server at REDIS_PORT.
+const client = SENTINELS
+	? new Redis({
+			sentinels: SENTINELS.split(",").map((port) => ({ host: "127.0.0.1", port: Number(port) })),
+			name: SENTINEL_NAME,
+			maxRetriesPerRequest: 1,
+		})
+	: new Redis({ host: "127.0.0.1", port: Number(REDIS_PORT), maxRetriesPerRequest: 1 });
 client.on("error", () => {}); // the soak kills Redis on purpose; commands still fail and are counted
 const atlassian = new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, DEFAULT_CLIENT.redirectURIs[0] as string, {
 	hosts: { authorizationServer: TOKEN_SERVER as string, apiGateway: TOKEN_SERVER as string },
 });
 const manager = new TokenManager(atlassian, {
-	store: new RedisTokenStore({ client, prefix: PREFIX }),
+	store: new RedisTokenStore({ client, prefix: PREFIX, durability: DURABLE === "1" ? { replicas: 1, timeoutMs: 500 } : undefined }),
 	refreshWindowSeconds: 1,
 	lockTtlMs: 1_000,
 	lockWaitMs: 4_000,
