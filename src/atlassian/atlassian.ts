@@ -1,5 +1,6 @@
 import { AuthorizationCodeClient } from "../oauth2/authorization-code-client.js";
-import { clientSecretPost, secretEncodings } from "../oauth2/client-authentication.js";
+import { clientSecretPost } from "../oauth2/client-authentication.js";
+import { secretEncodings } from "../oauth2/redaction.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
 import { type AccessibleResource, fetchAccessibleResources } from "./accessible-resources.js";

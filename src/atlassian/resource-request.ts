@@ -1,5 +1,6 @@
 import { UnexpectedErrorResponseBodyError } from "../oauth2/errors.js";
-import { type RequestOptions, redactData, send, type TransportOptions, toResource } from "../oauth2/transport.js";
+import { redactData } from "../oauth2/redaction.js";
+import { type RequestOptions, send, type TransportOptions, toResource } from "../oauth2/transport.js";
 import { AtlassianAPIError } from "./api-error.js";
 
 /** The transport of resource requests, with the client secret: neither it nor the access token may surface in an error. */

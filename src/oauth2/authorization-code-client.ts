@@ -1,4 +1,5 @@
 import type { ClientAuthentication } from "./client-authentication.js";
+import { secretEncodings } from "./redaction.js";
 import { checkTimerDuration } from "./timer-duration.js";
 import type { OAuth2Tokens } from "./tokens.js";
 import { type FetchFunction, type OutgoingRequest, type RequestOptions, send, toRevocation, toTokens } from "./transport.js";
@@ -101,10 +102,11 @@ export class AuthorizationCodeClient {
 	/** `credentials`: the grant's own secrets (code, verifier, refresh token), kept out of errors like the client secret. */
 	#tokenRequest(url: string, parameters: Record<string, string>, credentials: (string | null)[]): OutgoingRequest {
 		const { clientAuthentication, bodyEncoding } = this.#options;
-		// Very short values are test placeholders; redacting them would only garble error messages.
+		// In every encoding the body may carry them. Very short values are test placeholders; redacting them
+		// would only garble error messages.
 		const secrets = [
 			...clientAuthentication.secrets,
-			...credentials.filter((value): value is string => value !== null && value.length >= 8),
+			...credentials.flatMap((value) => (value !== null && value.length >= 8 ? secretEncodings(value) : [])),
 		];
 		const json = bodyEncoding === "json";
 		const headers: Record<string, string> = {

@@ -1,3 +1,5 @@
+import { secretEncodings } from "./redaction.js";
+
 /**
  * How a client identifies itself at the token endpoint (RFC 6749 §2.3). Each method is a separate
  * function so that a provider pulls in only the one it uses (Atlassian: `clientSecretPost`).
@@ -28,13 +30,4 @@ export function clientSecretPost(clientId: string, clientSecret: string): Client
 			body.client_secret = clientSecret;
 		},
 	};
-}
-
-/** The secret as it is, inside a JSON string, and form-urlencoded. An empty secret is no secret. */
-export function secretEncodings(clientSecret: string): string[] {
-	return clientSecret === "" ? [] : [clientSecret, JSON.stringify(clientSecret).slice(1, -1), formUrlEncode(clientSecret)];
-}
-
-export function formUrlEncode(value: string): string {
-	return new URLSearchParams([["", value]]).toString().slice(1);
 }

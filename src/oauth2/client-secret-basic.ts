@@ -1,5 +1,6 @@
 import { encodeBase64 } from "@oslojs/encoding";
-import { type ClientAuthentication, formUrlEncode, secretEncodings } from "./client-authentication.js";
+import type { ClientAuthentication } from "./client-authentication.js";
+import { formUrlEncode, secretEncodings } from "./redaction.js";
 
 /**
  * `Authorization: Basic` (RFC 6749 §2.3.1): id and secret are form-urlencoded before they are joined

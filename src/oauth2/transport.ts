@@ -3,6 +3,7 @@
  * Everything that sends a request (token endpoint, revocation, resource APIs) goes through `send()`.
  */
 import { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "./errors.js";
+import { redactCause, redactData } from "./redaction.js";
 import { OAuth2Tokens } from "./tokens.js";
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -209,69 +210,4 @@ export function toError(response: ReceivedResponse, secrets: readonly string[]):
 
 function isOptionalString(value: unknown): boolean {
 	return value === undefined || typeof value === "string";
-}
-
-const REDACTED = "[REDACTED]";
-
-function redactString(value: string, secrets: readonly string[]): string {
-	return secrets.reduce((text, secret) => (secret ? text.split(secret).join(REDACTED) : text), value);
-}
-
-/**
- * A copy of parsed JSON with every occurrence of a secret replaced, in keys and values. JSON escapes a
- * string character by character, so a secret inside any string of the document appears in its
- * serialisation exactly as it does in its own; the redacted text is parsed back and checked again, and
- * anything that does not survive that round trip is withheld entirely.
- */
-export function redactData(value: unknown, secrets: readonly string[]): unknown {
-	const escaped = secrets.map((secret) => JSON.stringify(secret).slice(1, -1));
-	try {
-		const text = JSON.stringify(value);
-		if (!escaped.some((secret) => secret && text.includes(secret))) {
-			return value;
-		}
-		const redacted = redactString(text, escaped);
-		return escaped.some((secret) => secret && redacted.includes(secret)) ? REDACTED : JSON.parse(redacted);
-	} catch {
-		return REDACTED;
-	}
-}
-
-/**
- * Keeps the original failure as `cause` unless it mentions a secret (a custom fetch may echo the request),
- * in which case a redacted copy with the same name and message shape takes its place.
- */
-function redactCause(cause: unknown, secrets: readonly string[]): unknown {
-	try {
-		if (!mentionsSecret(cause, secrets, 0)) {
-			return cause;
-		}
-		const source = cause instanceof Error ? cause : new Error(String(cause));
-		const copy = new Error(redactString(source.message, secrets));
-		copy.name = source.name;
-		copy.stack = `${copy.name}: ${copy.message}\n    (stack redacted: it mentioned a client secret)`;
-		return copy;
-	} catch {
-		// A failure that cannot even be turned into a string cannot be checked either, so it is not kept.
-		return new Error("The request failed with an error that could not be converted to a string");
-	}
-}
-
-/** Looks at everything an error reporter would print: message, stack, string form, JSON form and the cause chain. */
-function mentionsSecret(value: unknown, secrets: readonly string[], depth: number): boolean {
-	if (value == null || depth > 4) {
-		return false;
-	}
-	let text = String(value);
-	if (value instanceof Error) {
-		text += value.stack;
-	}
-	try {
-		text += JSON.stringify(value);
-	} catch {
-		// Circular or otherwise unserialisable: the other forms were still checked.
-	}
-	return (
-		secrets.some((secret) => secret && text.includes(secret)) || (value instanceof Error && mentionsSecret(value.cause, secrets, depth + 1))
-	);
 }

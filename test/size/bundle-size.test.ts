@@ -9,7 +9,9 @@ const bundle = (contents: string) => measureBundle(contents, root);
 // Issue #6 asks for 1 800 B and 6 000 B. The token path alone (transport + errors + tokens, printed below
 // as the floor) is already above 1 800 B, so these budgets are today's figures plus a little headroom:
 // any growth fails the test. The README's "Proof" section explains what the bytes buy.
-const SIGN_IN_BUDGET = 4_200;
+// +96 B (4 153 → 4 249) for redaction that sees a Headers or Request attached to a failure and every
+// encoding of the grant's credentials (issue #12).
+const SIGN_IN_BUDGET = 4_300;
 // The fault-tolerant lifecycle (fenced writes, the renewed lease, recovery inside the reuse window, key
 // rotation, waiting for replicas) added about 3.1 KB to the main entry and nothing to the sign-in bundle.
 const MAIN_ENTRY_BUDGET = 14_450;
