@@ -8,6 +8,7 @@ import {
 	createGatewayURL,
 	createLoginResponse,
 	generateState,
+	isConsentDeclined,
 	isReauthorizationRequired,
 	MemoryTokenStore,
 	OAuth2RequestError,
@@ -128,11 +129,20 @@ export function createDemoApp({ atlassian, providerLabel }: DemoAppOptions): (re
 					clearState,
 				);
 			}
-			if (error instanceof OAuth2RequestError && error.code === "access_denied" && error.status === null) {
+			if (isConsentDeclined(error)) {
 				return page(
 					"You declined access",
 					`<p id="error">You declined access to your Atlassian account, so nothing was shared. <a href="/">Back</a>.</p>`,
 					403,
+					clearState,
+				);
+			}
+			if (error instanceof OAuth2RequestError && error.code === "invalid_grant") {
+				// A double submit or the back button: the code was already exchanged.
+				return page(
+					"Sign-in link already used",
+					`<p id="error">This sign-in link was already used. <a href="/">Sign in again</a>.</p>`,
+					400,
 					clearState,
 				);
 			}

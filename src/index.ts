@@ -13,7 +13,7 @@ export {
 	type LoginRouteProvider,
 	validateLoginCallback,
 } from "./atlassian/login-route.js";
-export { isReauthorizationRequired } from "./atlassian/reauthorization.js";
+export { isConsentDeclined, isReauthorizationRequired } from "./atlassian/reauthorization.js";
 export { type AtlassianScope, AtlassianScopes } from "./atlassian/scopes.js";
 export type { AtlassianUser } from "./atlassian/user.js";
 export { AuthorizationCallbackError, type AuthorizationCallbackFailure, validateAuthorizationCallback } from "./oauth2/callback.js";

@@ -1,3 +1,5 @@
+import { isLoopbackHostname } from "../oauth2/loopback.js";
+
 /** Which Atlassian cloud a client talks to. */
 export type AtlassianCloud = "commercial" | "us-gov-mod";
 
@@ -47,7 +49,7 @@ function secureOrigin(value: string, name: string): string {
 	} catch {
 		throw new TypeError(`hosts.${name} must be an absolute URL, got "${value}"`);
 	}
-	const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+	const loopback = isLoopbackHostname(url.hostname);
 	if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
 		throw new TypeError(`hosts.${name} must use https:, or http: on a loopback address (localhost, 127.0.0.1, [::1]); got "${value}"`);
 	}

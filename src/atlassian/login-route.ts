@@ -1,4 +1,5 @@
-import { validateAuthorizationCallback } from "../oauth2/callback.js";
+import { AuthorizationCallbackError, validateAuthorizationCallback } from "../oauth2/callback.js";
+import { isLoopbackHostname } from "../oauth2/loopback.js";
 import { generateState } from "../oauth2/state.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
@@ -12,13 +13,17 @@ export interface LoginRouteProvider {
 }
 
 export interface LoginRouteOptions {
-	/** Default `"atlassian_oauth_state"`. */
+	/**
+	 * Default `"__Host-atlassian_oauth_state"` when the cookie is Secure: the `__Host-` prefix makes browsers
+	 * refuse a cookie of that name set by a sibling subdomain or over plain http (cookie tossing). Without
+	 * Secure (http on localhost), `"atlassian_oauth_state"`.
+	 */
 	cookieName?: string;
-	/** Default: the path of the redirect URI, so the cookie is only ever sent to the callback. */
+	/** Default `/` for a `__Host-` cookie (the prefix requires it); otherwise the path of the redirect URI. */
 	cookiePath?: string;
-	/** Default 600 (ten minutes): long enough to sign in, short enough to limit replay. */
+	/** Default 600 (ten minutes): long enough to sign in, short enough to limit replay. A whole number from 1 to 86 400. */
 	maxAgeSeconds?: number;
-	/** Default `true`, except for an `http:` redirect URI on localhost/127.0.0.1 during development. */
+	/** Default `true`, except for an `http:` redirect URI on a loopback host during development. */
 	secure?: boolean;
 }
 
@@ -33,15 +38,15 @@ export interface LoginCallbackResult {
  * Standard `Response`, so it can be returned as-is from Next.js route handlers, Hono, Workers, Bun and Deno.
  */
 export function createLoginResponse(provider: LoginRouteProvider, scopes: AtlassianScope[], options: LoginRouteOptions = {}): Response {
+	const cookie = stateCookie(provider, options);
 	const state = generateState();
 	const url = provider.createAuthorizationURL(state, scopes);
-	const cookie = stateCookie(provider, options, state, options.maxAgeSeconds ?? 600);
-	return new Response(null, { status: 302, headers: { Location: url.href, "Set-Cookie": cookie, "Cache-Control": "no-store" } });
+	return new Response(null, { status: 302, headers: { Location: url.href, "Set-Cookie": cookie.set(state), "Cache-Control": "no-store" } });
 }
 
 /**
  * The callback route: checks the state cookie against the callback's state (constant time), then
- * exchanges the code. Throws `AuthorizationCallbackError` (bad or missing state or code),
+ * exchanges the code. Throws `AuthorizationCallbackError` (bad, missing or duplicated state, no code),
  * `OAuth2RequestError` (`access_denied` when the user declined, or a token-endpoint error) and the
  * transport errors; on any outcome, send `clearLoginStateCookie()` back to delete the cookie.
  */
@@ -50,31 +55,67 @@ export async function validateLoginCallback(
 	request: Request,
 	options: LoginRouteOptions & RequestOptions = {},
 ): Promise<LoginCallbackResult> {
-	const storedState = readCookie(request.headers.get("Cookie"), options.cookieName ?? "atlassian_oauth_state");
-	const code = validateAuthorizationCallback(new URL(request.url), storedState);
+	const cookie = stateCookie(provider, options);
+	const values = readCookie(request.headers.get("Cookie"), cookie.name);
+	if (values.length > 1) {
+		// Two cookies of our name: one was planted (a sibling subdomain, a man-in-the-middle on http) and
+		// the browser may send it first. Neither can be trusted.
+		throw new AuthorizationCallbackError("ambiguous_stored_state");
+	}
+	const code = validateAuthorizationCallback(new URL(request.url), values[0] ?? null);
 	const tokens = await provider.validateAuthorizationCode(code, { signal: options.signal ?? request.signal });
-	return { tokens, clearStateCookie: clearLoginStateCookie(provider, options) };
+	return { tokens, clearStateCookie: cookie.set("", 0) };
 }
 
 /** A `Set-Cookie` value that deletes the state cookie. */
 export function clearLoginStateCookie(provider: LoginRouteProvider, options: LoginRouteOptions = {}): string {
-	return stateCookie(provider, options, "", 0);
+	return stateCookie(provider, options).set("", 0);
 }
 
-function stateCookie(provider: LoginRouteProvider, options: LoginRouteOptions, value: string, maxAgeSeconds: number): string {
+// RFC 6265: a cookie name is a token; a Path value has no ';' and no control characters.
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const COOKIE_PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/;
+
+/** The state cookie's attributes, checked once, so nothing unchecked reaches `Set-Cookie`. */
+function stateCookie(provider: LoginRouteProvider, options: LoginRouteOptions) {
 	const redirectURI = new URL(provider.redirectURI);
-	const insecureDevelopment = redirectURI.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(redirectURI.hostname);
-	const secure = options.secure ?? !insecureDevelopment;
-	const path = options.cookiePath ?? redirectURI.pathname;
-	return `${options.cookieName ?? "atlassian_oauth_state"}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+	const secure = options.secure ?? !(redirectURI.protocol === "http:" && isLoopbackHostname(redirectURI.hostname));
+	const name = options.cookieName ?? (secure ? "__Host-atlassian_oauth_state" : "atlassian_oauth_state");
+	const hostPrefixed = name.startsWith("__Host-");
+	const path = options.cookiePath ?? (hostPrefixed ? "/" : redirectURI.pathname);
+	const maxAgeSeconds = options.maxAgeSeconds ?? 600;
+	if (!COOKIE_NAME.test(name)) {
+		throw new TypeError(`cookieName must be a cookie-name token (letters, digits and !#$%&'*+-.^_\`|~), got ${JSON.stringify(name)}`);
+	}
+	if (!COOKIE_PATH.test(path)) {
+		throw new TypeError(
+			`The state cookie's Path must start with "/" and contain no ";", spaces or control characters, got ${JSON.stringify(path)}${options.cookiePath === undefined ? " (from the redirect URI: set cookiePath)" : ""}`,
+		);
+	}
+	if ((hostPrefixed || name.startsWith("__Secure-")) && !secure) {
+		throw new TypeError(`A cookie named ${name} must be Secure: browsers drop it otherwise`);
+	}
+	if (hostPrefixed && path !== "/") {
+		throw new TypeError(`A __Host- cookie must have Path=/, got ${JSON.stringify(path)}`);
+	}
+	if (!(Number.isInteger(maxAgeSeconds) && maxAgeSeconds >= 1 && maxAgeSeconds <= 86_400)) {
+		throw new TypeError(`maxAgeSeconds must be a whole number of seconds from 1 to 86400, got ${String(maxAgeSeconds)}`);
+	}
+	return {
+		name,
+		set: (value: string, maxAge = maxAgeSeconds) =>
+			`${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`,
+	};
 }
 
-function readCookie(header: string | null, name: string): string | null {
+/** Every value of the cookie `name` in a `Cookie` header. */
+function readCookie(header: string | null, name: string): string[] {
+	const values: string[] = [];
 	for (const part of (header ?? "").split(";")) {
 		const separator = part.indexOf("=");
 		if (separator !== -1 && part.slice(0, separator).trim() === name) {
-			return part.slice(separator + 1).trim();
+			values.push(part.slice(separator + 1).trim());
 		}
 	}
-	return null;
+	return values;
 }

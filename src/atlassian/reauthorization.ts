@@ -19,3 +19,13 @@ export function isReauthorizationRequired(error: unknown): boolean {
 	}
 	return error.code === "access_denied" && error.status === null;
 }
+
+/**
+ * True only when the user clicked Decline on Atlassian's consent page: the callback's `access_denied`
+ * (status `null`). False for a spent, replayed or invalid code — the token endpoint's 403 `invalid_grant`
+ * after a double submit or the browser's back button — which says "this sign-in link was already used",
+ * not "you declined".
+ */
+export function isConsentDeclined(error: unknown): boolean {
+	return error instanceof OAuth2RequestError && error.code === "access_denied" && error.status === null;
+}

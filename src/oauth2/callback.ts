@@ -1,7 +1,12 @@
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
 import { OAuth2RequestError } from "./errors.js";
 
-export type AuthorizationCallbackFailure = "missing_stored_state" | "missing_state" | "state_mismatch" | "missing_code";
+export type AuthorizationCallbackFailure =
+	| "missing_stored_state"
+	| "ambiguous_stored_state"
+	| "missing_state"
+	| "state_mismatch"
+	| "missing_code";
 
 /** The callback is not a valid answer to *our* authorization request: possible CSRF, an expired state cookie, or a broken redirect. */
 export class AuthorizationCallbackError extends Error {
@@ -11,6 +16,8 @@ export class AuthorizationCallbackError extends Error {
 		super(
 			{
 				missing_stored_state: "No stored state for this callback (the state cookie expired or was never set): start the sign-in again",
+				ambiguous_stored_state:
+					"The request carries the state cookie more than once, so one of them was planted (cookie tossing): refuse it and start the sign-in again",
 				missing_state: "The callback has no state parameter: refuse it and start the sign-in again",
 				state_mismatch: "The callback's state does not match the stored state (possible CSRF): refuse it and start the sign-in again",
 				missing_code: "The callback has neither a code nor an error: start the sign-in again",

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isLoopbackHostname } from "../oauth2/loopback.js";
 
 export type WebHandler = (request: Request) => Response | Promise<Response>;
 
@@ -19,7 +20,7 @@ export interface LoopbackServer {
 /** Serves a Web `Request` → `Response` function with `node:http` on a loopback address. */
 export async function startLoopbackServer(handler: WebHandler, options: LoopbackServerOptions = {}): Promise<LoopbackServer> {
 	const hostname = options.hostname ?? "127.0.0.1";
-	if (!["127.0.0.1", "localhost", "::1"].includes(hostname)) {
+	if (!isLoopbackHostname(hostname)) {
 		throw new TypeError(`startLoopbackServer only listens on loopback addresses, got "${hostname}"`);
 	}
 	const server = createServer((incoming, outgoing) => {

@@ -14,7 +14,8 @@ const bundle = (contents: string) => measureBundle(contents, root);
 const SIGN_IN_BUDGET = 4_300;
 // The fault-tolerant lifecycle (fenced writes, the renewed lease, recovery inside the reuse window, key
 // rotation, waiting for replicas) added about 3.1 KB to the main entry and nothing to the sign-in bundle.
-const MAIN_ENTRY_BUDGET = 14_450;
+// The sign-in hardening of issue #12 (cookie checks, isConsentDeclined, redaction) added about 0.4 KB more.
+const MAIN_ENTRY_BUDGET = 15_000;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');
