@@ -1,7 +1,7 @@
 // Atlassian platform: user, sites, gateway URLs, scopes, callback and login routes
 export type { AccessibleResource } from "./atlassian/accessible-resources.js";
 export { AtlassianAPIError } from "./atlassian/api-error.js";
-export type { AtlassianOptions } from "./atlassian/atlassian.js";
+export type { AtlassianAuthorizationURLOptions, AtlassianCodeExchangeOptions, AtlassianOptions } from "./atlassian/atlassian.js";
 export { Atlassian } from "./atlassian/atlassian.js";
 export type { AtlassianCloud, AtlassianHostOverrides } from "./atlassian/cloud.js";
 export { type AtlassianProduct, createGatewayURL } from "./atlassian/gateway.js";

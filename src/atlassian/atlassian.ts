@@ -1,5 +1,6 @@
 import { AuthorizationCodeClient } from "../oauth2/authorization-code-client.js";
 import { clientSecretPost } from "../oauth2/client-authentication.js";
+import { CodeChallengeMethod, createCodeChallenge } from "../oauth2/pkce.js";
 import { secretEncodings } from "../oauth2/redaction.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
@@ -18,6 +19,18 @@ export interface AtlassianOptions {
 	cloud?: AtlassianCloud;
 	/** Talk to other origins than Atlassian's, e.g. the emulator from `atlassian-3lo/testing`. Overrides `cloud`. */
 	hosts?: AtlassianHostOverrides;
+	/** The authorization URL's `prompt`. Default `"consent"`, as Atlassian's documented URL template has it. */
+	prompt?: string;
+}
+
+/** PKCE (RFC 7636) for `createAuthorizationURL()`: the code verifier whose S256 challenge the URL carries. */
+export interface AtlassianAuthorizationURLOptions {
+	codeVerifier?: string;
+}
+
+/** Options of `validateAuthorizationCode()`: a signal, and the PKCE code verifier when the URL carried a challenge. */
+export interface AtlassianCodeExchangeOptions extends RequestOptions {
+	codeVerifier?: string;
 }
 
 /** "Sign in with Atlassian": OAuth 2.0 (3LO) for Jira, Confluence and the rest of Atlassian Cloud. */
@@ -42,13 +55,22 @@ export class Atlassian {
 			timeoutMs: options.timeoutMs,
 			clientAuthentication: clientSecretPost(clientId, clientSecret),
 			bodyEncoding: "json",
-			authorizationParameters: { audience: hosts.audience, prompt: "consent" },
+			authorizationParameters: { audience: hosts.audience, prompt: options.prompt ?? "consent" },
 		});
 	}
 
-	/** The consent-page URL. Include `offline_access` in `scopes` to receive a refresh token. */
-	public createAuthorizationURL(state: string, scopes: AtlassianScope[]): URL {
+	/**
+	 * The consent-page URL. Include `offline_access` in `scopes` to receive a refresh token. With a
+	 * `codeVerifier` (from `generateCodeVerifier()`), the URL carries its S256 challenge (PKCE): pass the
+	 * same verifier to `validateAuthorizationCode()`.
+	 */
+	public createAuthorizationURL(state: string, scopes: AtlassianScope[], options?: AtlassianAuthorizationURLOptions): URL {
 		const url = this.#client.createAuthorizationURL(this.authorizationEndpoint, state, scopes);
+		if (options?.codeVerifier !== undefined) {
+			// Atlassian's authorization server advertises S256 in its metadata; its 3LO guide does not document PKCE.
+			url.searchParams.set("code_challenge_method", "S256");
+			url.searchParams.set("code_challenge", createCodeChallenge(CodeChallengeMethod.S256, options.codeVerifier));
+		}
 		if (scopes.length === 0) {
 			// Atlassian requires the parameter even when no scope is requested.
 			url.searchParams.set("scope", "");
@@ -56,8 +78,8 @@ export class Atlassian {
 		return url;
 	}
 
-	public validateAuthorizationCode(code: string, options?: RequestOptions): Promise<OAuth2Tokens> {
-		return this.#client.validateAuthorizationCode(this.tokenEndpoint, code, null, options);
+	public validateAuthorizationCode(code: string, options?: AtlassianCodeExchangeOptions): Promise<OAuth2Tokens> {
+		return this.#client.validateAuthorizationCode(this.tokenEndpoint, code, options?.codeVerifier ?? null, options);
 	}
 
 	/** Atlassian rotates refresh tokens: store the new one from the result before using the access token. */

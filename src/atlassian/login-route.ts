@@ -1,5 +1,6 @@
 import { AuthorizationCallbackError, validateAuthorizationCallback } from "../oauth2/callback.js";
 import { isLoopbackHostname } from "../oauth2/loopback.js";
+import { generateCodeVerifier } from "../oauth2/pkce.js";
 import { generateState } from "../oauth2/state.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
@@ -8,8 +9,8 @@ import type { AtlassianScope } from "./scopes.js";
 /** What the login-route helpers need of a provider; `Atlassian` has it. */
 export interface LoginRouteProvider {
 	readonly redirectURI: string;
-	createAuthorizationURL(state: string, scopes: AtlassianScope[]): URL;
-	validateAuthorizationCode(code: string, options?: RequestOptions): Promise<OAuth2Tokens>;
+	createAuthorizationURL(state: string, scopes: AtlassianScope[], options?: { codeVerifier?: string }): URL;
+	validateAuthorizationCode(code: string, options?: RequestOptions & { codeVerifier?: string }): Promise<OAuth2Tokens>;
 }
 
 export interface LoginRouteOptions {
@@ -25,6 +26,11 @@ export interface LoginRouteOptions {
 	maxAgeSeconds?: number;
 	/** Default `true`, except for an `http:` redirect URI on a loopback host during development. */
 	secure?: boolean;
+	/**
+	 * Default `false`. `true`: PKCE S256 — a code verifier is generated, kept in the same HttpOnly state cookie,
+	 * and sent with the code exchange, so a stolen code is useless without the cookie.
+	 */
+	pkce?: boolean;
 }
 
 export interface LoginCallbackResult {
@@ -40,8 +46,11 @@ export interface LoginCallbackResult {
 export function createLoginResponse(provider: LoginRouteProvider, scopes: AtlassianScope[], options: LoginRouteOptions = {}): Response {
 	const cookie = stateCookie(provider, options);
 	const state = generateState();
-	const url = provider.createAuthorizationURL(state, scopes);
-	return new Response(null, { status: 302, headers: { Location: url.href, "Set-Cookie": cookie.set(state), "Cache-Control": "no-store" } });
+	const codeVerifier = options.pkce ? generateCodeVerifier() : undefined;
+	const url = provider.createAuthorizationURL(state, scopes, codeVerifier === undefined ? undefined : { codeVerifier });
+	// Both are base64url, so "." separates them unambiguously.
+	const value = codeVerifier === undefined ? state : `${state}.${codeVerifier}`;
+	return new Response(null, { status: 302, headers: { Location: url.href, "Set-Cookie": cookie.set(value), "Cache-Control": "no-store" } });
 }
 
 /**
@@ -62,8 +71,16 @@ export async function validateLoginCallback(
 		// the browser may send it first. Neither can be trusted.
 		throw new AuthorizationCallbackError("ambiguous_stored_state");
 	}
-	const code = validateAuthorizationCallback(new URL(request.url), values[0] ?? null);
-	const tokens = await provider.validateAuthorizationCode(code, { signal: options.signal ?? request.signal });
+	const [storedState = null, codeVerifier] = values[0]?.split(".") ?? [];
+	if (options.pkce && !codeVerifier) {
+		// A cookie from before PKCE was turned on, or one not set by createLoginResponse().
+		throw new AuthorizationCallbackError("missing_stored_state");
+	}
+	const code = validateAuthorizationCallback(new URL(request.url), storedState);
+	const tokens = await provider.validateAuthorizationCode(code, {
+		signal: options.signal ?? request.signal,
+		...(options.pkce ? { codeVerifier } : {}),
+	});
 	return { tokens, clearStateCookie: cookie.set("", 0) };
 }
 

@@ -1,6 +1,6 @@
-import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { randomBytes } from "./random.js";
+import { sha256 } from "./sha256.js";
 
 /** RFC 7636 code challenge methods. */
 export enum CodeChallengeMethod {

@@ -1,4 +1,5 @@
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { CodeChallengeMethod, createCodeChallenge } from "../oauth2/pkce.js";
 import { consentPage, errorPage } from "./consent-page.js";
 import { DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER, type EmulatedClient, type EmulatedSite, type EmulatedUser } from "./fixtures.js";
 
@@ -45,6 +46,8 @@ interface AuthorizationCode {
 	expiresAt: number;
 	used: boolean;
 	familyId: string | null;
+	/** The PKCE S256 challenge of the authorization request, if it had one. */
+	codeChallenge: string | null;
 }
 
 interface AccessTokenRecord {
@@ -79,6 +82,30 @@ function json(body: unknown, status = 200): Response {
 
 function randomToken(prefix: string): string {
 	return `${prefix}${encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(24)))}`;
+}
+
+const base64urlJSON = (value: unknown) => encodeBase64urlNoPadding(new TextEncoder().encode(JSON.stringify(value)));
+
+/**
+ * An access token shaped like Atlassian's: a JWT of three base64url segments, well over 1 KB, so code that
+ * stores, logs or sends tokens meets their real size. Not verifiable: the emulator only looks tokens up.
+ */
+function jwtShapedToken(claims: Record<string, unknown>): string {
+	const header = base64urlJSON({ kid: "auth.atlassian.com/emulator", typ: "JWT", alg: "RS256" });
+	const payload = base64urlJSON({
+		jti: crypto.randomUUID(),
+		iss: "https://auth.atlassian.com",
+		aud: "api.atlassian.com",
+		iat: Math.floor(Date.now() / 1000),
+		"https://atlassian.com/systemAccountEmailDomain": "connect.atlassian.com",
+		"https://atlassian.com/3lo": true,
+		"https://atlassian.com/oauthClientId": "emulator",
+		"https://id.atlassian.com/verified": true,
+		"https://id.atlassian.com/processRegion": "us-east-1",
+		"https://id.atlassian.com/sessionId": crypto.randomUUID(),
+		...claims,
+	});
+	return `${header}.${payload}.${encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(256)))}`;
 }
 
 /**
@@ -142,7 +169,14 @@ export class AtlassianEmulator {
 	}
 
 	/** Issues a code as if `accountId` had clicked Accept: lets tests skip the consent page. */
-	public issueAuthorizationCode(options: { clientId?: string; redirectURI: string; scopes: string[]; accountId?: string }): string {
+	public issueAuthorizationCode(options: {
+		clientId?: string;
+		redirectURI: string;
+		scopes: string[];
+		accountId?: string;
+		/** A PKCE S256 challenge: the exchange must then send the matching `code_verifier`. */
+		codeChallenge?: string;
+	}): string {
 		const code = randomToken("code-");
 		this.#codes.set(code, {
 			clientId: options.clientId ?? this.clients[0]?.clientId ?? "",
@@ -152,6 +186,7 @@ export class AtlassianEmulator {
 			expiresAt: this.now() + 10 * 60 * 1000,
 			used: false,
 			familyId: null,
+			codeChallenge: options.codeChallenge ?? null,
 		});
 		return code;
 	}
@@ -177,6 +212,8 @@ export class AtlassianEmulator {
 		const route = `${request.method} ${url.pathname}`;
 		if (route === "GET /authorize") return this.#authorize(url);
 		if (route === "POST /authorize/decision") return this.#decision(request);
+		if (route === "GET /error")
+			return errorPage(400, `${url.searchParams.get("error") ?? "error"}: ${url.searchParams.get("error_description") ?? ""}`);
 		if (route === "POST /oauth/token") return this.#token(request);
 		if (route === "GET /me") return this.#me(request);
 		if (route === "GET /oauth/token/accessible-resources") return this.#accessibleResources(request);
@@ -207,9 +244,16 @@ export class AtlassianEmulator {
 		const client = this.clients.find((candidate) => candidate.clientId === params.get("client_id"));
 		if (!client) return errorPage(400, `Unknown client_id "${params.get("client_id") ?? ""}": register the app first.`);
 		const redirectURI = params.get("redirect_uri") ?? "";
-		if (!client.redirectURIs.includes(redirectURI))
-			return errorPage(400, `redirect_uri "${redirectURI}" is not a callback URL of this app.`);
+		if (!client.redirectURIs.includes(redirectURI)) {
+			// Atlassian redirects to its identity site's error page (id.atlassian.com/error); the emulator to its own.
+			const target = new URL("/error", url);
+			target.searchParams.set("error", "unauthorized_client");
+			target.searchParams.set("error_description", `redirect_uri "${redirectURI}" is not a callback URL of this app`);
+			return new Response(null, { status: 302, headers: { Location: target.href } });
+		}
 		if (params.get("response_type") !== "code") return errorPage(400, 'response_type must be "code".');
+		const challengeMethod = params.get("code_challenge_method");
+		if (challengeMethod !== null && challengeMethod !== "S256") return errorPage(400, "code_challenge_method must be S256.");
 		const audience = params.get("audience");
 		if (audience === null || !(this.#audiences.includes(audience) || audience === url.host)) {
 			return errorPage(400, `audience must be api.atlassian.com (or this emulator's host, ${url.host}).`);
@@ -220,6 +264,7 @@ export class AtlassianEmulator {
 				clientId: client.clientId,
 				redirectURI,
 				state: params.get("state"),
+				codeChallenge: params.get("code_challenge"),
 				scopes,
 				users: this.users.map((user) => ({ accountId: user.profile.account_id, name: user.profile.name, email: user.profile.email })),
 			}),
@@ -239,6 +284,7 @@ export class AtlassianEmulator {
 				redirectURI,
 				scopes: (form.get("scope") ?? "").split(" ").filter(Boolean),
 				accountId: form.get("account_id") ?? undefined,
+				codeChallenge: form.get("code_challenge") ?? undefined,
 			});
 			target.searchParams.set("code", code);
 		} else {
@@ -280,7 +326,13 @@ export class AtlassianEmulator {
 			return json({ error: "invalid_grant", error_description: "Invalid authorization code" }, 403);
 		}
 		if (body.redirect_uri !== code.redirectURI) {
-			return json({ error: "invalid_grant", error_description: "redirect_uri does not match the authorization request" }, 403);
+			return json({ error: "invalid_grant", error_description: "Invalid authorization code" }, 403);
+		}
+		if (
+			code.codeChallenge !== null &&
+			(typeof body.code_verifier !== "string" || createCodeChallenge(CodeChallengeMethod.S256, body.code_verifier) !== code.codeChallenge)
+		) {
+			return json({ error: "invalid_grant", error_description: "Failed to verify code verifier" }, 403);
 		}
 		code.used = true;
 		code.familyId = randomToken("family-");
@@ -315,7 +367,11 @@ export class AtlassianEmulator {
 	}
 
 	#issueTokens(clientId: string, accountId: string, scopes: string[], familyId: string): Record<string, unknown> {
-		const accessToken = randomToken("emulator-at-");
+		const accessToken = jwtShapedToken({
+			sub: accountId,
+			scope: scopes.join(" "),
+			exp: Math.floor((this.now() + this.#accessTokenLifetimeMs) / 1000),
+		});
 		this.#accessTokens.set(accessToken, { accountId, scopes, expiresAt: this.now() + this.#accessTokenLifetimeMs, familyId });
 		const response: Record<string, unknown> = {
 			access_token: accessToken,

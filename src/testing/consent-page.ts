@@ -2,6 +2,7 @@ export interface ConsentRequest {
 	clientId: string;
 	redirectURI: string;
 	state: string | null;
+	codeChallenge?: string | null;
 	scopes: string[];
 	users: { accountId: string; name: string; email?: string }[];
 }
@@ -27,7 +28,7 @@ export function consentPage(request: ConsentRequest): string {
 <p><strong>Atlassian emulator</strong> — a local stand-in for auth.atlassian.com. No real account is involved.</p>
 <h1>${escapeHTML(request.clientId)} is requesting access to your Atlassian account</h1>
 <form method="post" action="/authorize/decision">
-${hidden("client_id", request.clientId)}${hidden("redirect_uri", request.redirectURI)}${hidden("state", request.state)}${hidden("scope", request.scopes.join(" "))}
+${hidden("client_id", request.clientId)}${hidden("redirect_uri", request.redirectURI)}${hidden("state", request.state)}${hidden("scope", request.scopes.join(" "))}${hidden("code_challenge", request.codeChallenge ?? null)}
 <p><label>Sign in as <select name="account_id">${users}</select></label></p>
 <p>It wants to:</p>
 <ul>${request.scopes.map((scope) => `<li>${escapeHTML(scope)}</li>`).join("")}</ul>
