@@ -14,7 +14,7 @@ export default defineConfig({
 			provider: "v8",
 			include: ["src/**/*.ts"],
 			// Entry points only re-export; v8 attributes no executable lines to them.
-			exclude: ["src/**/index.ts", ...(hasRedisServer ? [] : ["src/redis/**"])],
+			exclude: ["src/**/index.ts", "src/testing/msw.ts", ...(hasRedisServer ? [] : ["src/redis/**"])],
 			thresholds: { lines: 95, branches: 90 },
 		},
 	},

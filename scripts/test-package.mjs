@@ -76,7 +76,8 @@ console.log("CJS require: ok");
 		join(consumer, "consumer.ts"),
 		`import { Atlassian, type AtlassianUser, OAuth2RequestError, type OAuth2Tokens, TokenManager, MemoryTokenStore } from "atlassian-3lo";
 import { RedisTokenStore } from "atlassian-3lo/redis";
-import { AtlassianEmulator, createAtlassianHandlers } from "atlassian-3lo/testing";
+import { AtlassianEmulator } from "atlassian-3lo/testing";
+import { createAtlassianHandlers } from "atlassian-3lo/testing/msw";
 import { Redis } from "ioredis";
 const atlassian = new Atlassian("id", "secret", "https://app.example/cb");
 export async function run(): Promise<AtlassianUser | null> {
@@ -94,6 +95,25 @@ export const handlers = createAtlassianHandlers(new AtlassianEmulator());
 `,
 	);
 	run("node", ["esm.mjs"], consumer);
+
+	// msw is an optional peer dependency: atlassian-3lo/testing must import, and its loopback emulator run, without it.
+	const withoutMsw = join(work, "consumer-without-msw");
+	execFileSync("mkdir", ["-p", withoutMsw]);
+	writeFileSync(join(withoutMsw, "package.json"), JSON.stringify({ name: "consumer-without-msw", private: true, type: "module" }));
+	run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball], withoutMsw);
+	writeFileSync(
+		join(withoutMsw, "emulator.mjs"),
+		`import { startAtlassianEmulator } from "atlassian-3lo/testing";
+import { existsSync } from "node:fs";
+if (existsSync("node_modules/msw")) throw new Error("msw is installed: this check would prove nothing");
+const running = await startAtlassianEmulator();
+const response = await fetch(running.url + "/oauth/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+await running.close();
+if (response.status !== 401) throw new Error("expected 401 from the emulator, got " + response.status);
+console.log("atlassian-3lo/testing without msw: ok, emulator answered on", running.url);
+`,
+	);
+	run("node", ["emulator.mjs"], withoutMsw);
 	run("node", ["cjs.cjs"], consumer);
 	for (const resolution of [
 		["--module", "node16", "--moduleResolution", "node16"],

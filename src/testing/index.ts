@@ -3,4 +3,3 @@ export { type RunningAtlassianEmulator, startAtlassianEmulator } from "./emulato
 export type { EmulatedClient, EmulatedProject, EmulatedSite, EmulatedSpace, EmulatedUser } from "./fixtures.js";
 export { DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER } from "./fixtures.js";
 export { type LoopbackServer, type LoopbackServerOptions, startLoopbackServer, type WebHandler } from "./loopback-server.js";
-export { type AtlassianHandlersOptions, createAtlassianHandlers } from "./msw-handlers.js";

@@ -52,6 +52,7 @@ it("every ts code block in README.md and docs/ type-checks", async () => {
 					"atlassian-3lo": ["../../src/index.ts"],
 					"atlassian-3lo/redis": ["../../src/redis/index.ts"],
 					"atlassian-3lo/testing": ["../../src/testing/index.ts"],
+					"atlassian-3lo/testing/msw": ["../../src/testing/msw.ts"],
 				},
 			},
 			include: ["*.ts"],

@@ -30,6 +30,7 @@ describe("docs/guides/testing.md", () => {
 				target: "node20",
 				packages: "external",
 				alias: {
+					"atlassian-3lo/testing/msw": "./src/testing/msw.ts",
 					"atlassian-3lo/testing": "./src/testing/index.ts",
 					"atlassian-3lo": "./src/index.ts",
 				},

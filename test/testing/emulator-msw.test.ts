@@ -1,7 +1,8 @@
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Atlassian } from "../../src/index.js";
-import { AtlassianEmulator, createAtlassianHandlers, DEFAULT_CLIENT, DEFAULT_SITE } from "../../src/testing/index.js";
+import { AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE } from "../../src/testing/index.js";
+import { createAtlassianHandlers } from "../../src/testing/msw.js";
 import { emulatorScenarios, REDIRECT_URI } from "./emulator-scenarios.js";
 
 const server = setupServer();
