@@ -10,6 +10,9 @@ export default defineConfig({
 		include: ["test/**/*.test.ts"],
 		testTimeout: 20_000,
 		globalSetup: ["test/support/global-setup.ts"],
+		// One file at a time: the Redis suites time real servers (leases, Sentinel's down-after), and on a
+		// 2-core machine a soak in the next worker would turn their timing into noise.
+		fileParallelism: false,
 		coverage: {
 			provider: "v8",
 			include: ["src/**/*.ts"],

@@ -34,7 +34,14 @@ if (clientId && clientSecret) {
 	console.log(`Atlassian emulator: ${emulator.url}  (set ATLASSIAN_CLIENT_ID and ATLASSIAN_CLIENT_SECRET to use real Atlassian)`);
 }
 
-const app = await startLoopbackServer(createDemoApp({ atlassian, providerLabel }), { port, hostname: "localhost" });
+const app = await startLoopbackServer(createDemoApp({ atlassian, providerLabel }), { port, hostname: "localhost" }).catch(
+	async (error: NodeJS.ErrnoException) => {
+		if (error.code !== "EADDRINUSE") throw error;
+		await closeEmulator();
+		console.error(`Port ${port} is busy. Start the demo on another one: PORT=${port + 1} npm run demo`);
+		process.exit(1);
+	},
+);
 console.log(`Demo app:           ${app.url}  — open it and click "Sign in with Atlassian". Ctrl+C stops.`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -31,6 +31,35 @@ export type AtlassianScope =
 	| "search:confluence"
 	| "readonly:content.attachment:confluence"
 	| "manage:confluence-configuration"
+	// Granular scopes: the Confluence v2 REST API documents only these; newer Jira APIs accept them too.
+	| "read:issue:jira"
+	| "write:issue:jira"
+	| "delete:issue:jira"
+	| "read:issue-details:jira"
+	| "read:issue-meta:jira"
+	| "read:project:jira"
+	| "read:jql:jira"
+	| "read:field:jira"
+	| "read:comment:jira"
+	| "write:comment:jira"
+	| "read:user:jira"
+	| "read:space:confluence"
+	| "read:space-details:confluence"
+	| "write:space:confluence"
+	| "read:page:confluence"
+	| "write:page:confluence"
+	| "delete:page:confluence"
+	| "read:blogpost:confluence"
+	| "write:blogpost:confluence"
+	| "read:comment:confluence"
+	| "write:comment:confluence"
+	| "read:attachment:confluence"
+	| "read:label:confluence"
+	| "read:content:confluence"
+	| "write:content:confluence"
+	| "read:content-details:confluence"
+	| "read:hierarchical-content:confluence"
+	| "read:user:confluence"
 	| (string & {});
 
 /** Scopes grouped by purpose. `OFFLINE_ACCESS` is what makes Atlassian return a refresh token. */
@@ -64,5 +93,39 @@ export const AtlassianScopes = {
 		SEARCH: "search:confluence",
 		READONLY_ATTACHMENT: "readonly:content.attachment:confluence",
 		MANAGE_CONFIGURATION: "manage:confluence-configuration",
+	},
+	/** Granular Jira scopes (`action:resource:jira`), for APIs documented with them. */
+	JIRA_GRANULAR: {
+		READ_ISSUE: "read:issue:jira",
+		WRITE_ISSUE: "write:issue:jira",
+		DELETE_ISSUE: "delete:issue:jira",
+		READ_ISSUE_DETAILS: "read:issue-details:jira",
+		READ_ISSUE_META: "read:issue-meta:jira",
+		READ_PROJECT: "read:project:jira",
+		READ_JQL: "read:jql:jira",
+		READ_FIELD: "read:field:jira",
+		READ_COMMENT: "read:comment:jira",
+		WRITE_COMMENT: "write:comment:jira",
+		READ_USER: "read:user:jira",
+	},
+	/** Granular Confluence scopes: the v2 REST API (`/wiki/api/v2/…`) takes only these; a classic scope gets 401 "scope does not match". */
+	CONFLUENCE_GRANULAR: {
+		READ_SPACE: "read:space:confluence",
+		READ_SPACE_DETAILS: "read:space-details:confluence",
+		WRITE_SPACE: "write:space:confluence",
+		READ_PAGE: "read:page:confluence",
+		WRITE_PAGE: "write:page:confluence",
+		DELETE_PAGE: "delete:page:confluence",
+		READ_BLOGPOST: "read:blogpost:confluence",
+		WRITE_BLOGPOST: "write:blogpost:confluence",
+		READ_COMMENT: "read:comment:confluence",
+		WRITE_COMMENT: "write:comment:confluence",
+		READ_ATTACHMENT: "read:attachment:confluence",
+		READ_LABEL: "read:label:confluence",
+		READ_CONTENT: "read:content:confluence",
+		WRITE_CONTENT: "write:content:confluence",
+		READ_CONTENT_DETAILS: "read:content-details:confluence",
+		READ_HIERARCHICAL_CONTENT: "read:hierarchical-content:confluence",
+		READ_USER: "read:user:confluence",
 	},
 } as const;

@@ -17,7 +17,8 @@ const SIGN_IN_BUDGET = 5_000;
 // rotation, waiting for replicas) added about 3.1 KB to the main entry and nothing to the sign-in bundle.
 // Issue #12 added about 0.4 KB more (cookie checks, isConsentDeclined, redaction) and took 2.2 KB away: our own
 // SHA-256 replaced @oslojs/crypto's SHA-2 module, whose SHA-224/384/512 no bundler could drop.
-const MAIN_ENTRY_BUDGET = 12_900;
+// The granular Jira and Confluence scopes (#12) added about 0.3 KB of strings.
+const MAIN_ENTRY_BUDGET = 13_200;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');

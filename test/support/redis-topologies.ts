@@ -40,6 +40,22 @@ function exited(child: ChildProcess): Promise<unknown> {
 	return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", resolve));
 }
 
+/** Waits until the replica on `port` has loaded its primary's data and follows its stream. */
+async function replicaSynced(port: number): Promise<void> {
+	const probe = new Redis({ host: "127.0.0.1", port });
+	probe.on("error", () => {});
+	try {
+		for (let attempt = 0; ; attempt++) {
+			const info = await probe.info("replication").catch(() => "");
+			if (info.includes("master_link_status:up") && !info.includes("master_sync_in_progress:1")) return;
+			if (attempt > 400) throw new Error(`the replica on port ${port} did not sync within 20 s`);
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+	} finally {
+		probe.disconnect();
+	}
+}
+
 async function stopAll(children: ChildProcess[]): Promise<void> {
 	for (const child of children) child.kill("SIGKILL");
 	await Promise.all(children.map(exited));
@@ -169,7 +185,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
 				"bind 127.0.0.1",
 				`dir ${dir}`,
 				`sentinel monitor ${name} 127.0.0.1 ${first} 2`,
-				`sentinel down-after-milliseconds ${name} 1000`,
+				`sentinel down-after-milliseconds ${name} 1500`,
 				`sentinel failover-timeout ${name} 4000`,
 				`sentinel parallel-syncs ${name} 1`,
 				"",
@@ -184,14 +200,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
 		const [, port] = (await sentinelClient.call("SENTINEL", "get-master-addr-by-name", name)) as [string, string];
 		return Number(port);
 	};
-	// Replication and the Sentinels' view settle before the first failover.
-	const probe = new Redis({ host: "127.0.0.1", port: second });
-	probe.on("error", () => {});
-	for (let attempt = 0; !(await probe.info("replication")).includes("master_link_status:up"); attempt++) {
-		if (attempt > 200) throw new Error("the replica did not sync");
-		await new Promise((resolve) => setTimeout(resolve, 25));
-	}
-	probe.disconnect();
+	await replicaSynced(second);
 	const replicaPort = async () => {
 		const primary = await primaryPort();
 		return [...dataNodes.keys()].find((port) => port !== primary) as number;
@@ -214,6 +223,8 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
 				to = await primaryPort().catch(() => from);
 			}
 			dataNodes.set(from, await startNode(dataArgs(from, to)));
+			// Until it has synced, the restarted node is empty: it must not be the replica of the next failover.
+			await replicaSynced(from);
 			return { from, to };
 		},
 		async stop() {
