@@ -3,28 +3,21 @@
 // token endpoint (a spent refresh token revokes the grant). Twice, the replica is cut off (DEBUG SLEEP, and
 // the primary drops the link) and the primary is SIGKILLed, so the replica is promoted without its last writes.
 // With `durability`, no rotated token is lost; the control run without it is allowed to lose, and reports it.
-import { type ChildProcess, fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { Atlassian, TokenManager } from "../../src/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 import { DEFAULT_CLIENT } from "../../src/testing/index.js";
-import { bundleWorker } from "../support/bundle-worker.js";
 import { hasRedisServer } from "../support/redis-server.js";
 import { startRedisSentinel } from "../support/redis-topologies.js";
+import { startSoakWorkers, stopSoakWorkers } from "../support/soak-workers.js";
 import { startTokenServer } from "../support/token-server.js";
 
 const KEYS = ["c0", "c1", "c2", "c3"];
 const PREFIX = "sentinel:";
 const REDIRECT_URI = DEFAULT_CLIENT.redirectURIs[0] as string;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface WorkerReport {
-	calls: number;
-	ok: number;
-	invalidGrant: number;
-	errors: Record<string, number>;
-}
 
 async function failoversUnderLoad(durable: boolean) {
 	const sentinel = await startRedisSentinel();
@@ -34,29 +27,21 @@ async function failoversUnderLoad(durable: boolean) {
 	const store = new RedisTokenStore({ client, prefix: PREFIX, durability: durable ? { replicas: 1, timeoutMs: 500 } : undefined });
 	const atlassian = new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, REDIRECT_URI, { hosts: server.hosts });
 	const manager = new TokenManager(atlassian, { store, lockWaitMs: 20_000 });
-	const workers: ChildProcess[] = [];
+	let workers: ChildProcess[] = [];
 	try {
 		for (const key of KEYS) {
 			const code = server.emulator.issueAuthorizationCode({ redirectURI: REDIRECT_URI, scopes: ["read:me", "offline_access"] });
 			await manager.save(key, await atlassian.validateAuthorizationCode(code));
 		}
-		const workerFile = await bundleWorker(new URL("./soak-worker.ts", import.meta.url));
-		for (let index = 0; index < 3; index++) {
-			const child = fork(workerFile, [], {
-				env: {
-					...process.env,
-					SENTINELS: sentinel.sentinels.map((node) => node.port).join(","),
-					SENTINEL_NAME: sentinel.name,
-					DURABLE: durable ? "1" : "0",
-					TOKEN_SERVER: server.url,
-					KEYS: KEYS.join(","),
-					PREFIX,
-				},
-				stdio: ["ignore", "inherit", "inherit", "ipc"],
-			});
-			await new Promise((resolve) => child.once("message", resolve));
-			workers.push(child);
-		}
+		const environment = {
+			SENTINELS: sentinel.sentinels.map((node) => node.port).join(","),
+			SENTINEL_NAME: sentinel.name,
+			DURABLE: durable ? "1" : "0",
+			TOKEN_SERVER: server.url,
+			KEYS: KEYS.join(","),
+			PREFIX,
+		};
+		workers = await startSoakWorkers([environment, environment, environment]);
 		const promotions: { from: number; to: number; revocationsAfter: number; marked: number }[] = [];
 		for (let cycle = 0; cycle < 2; cycle++) {
 			await sleep(2_500);
@@ -82,15 +67,7 @@ async function failoversUnderLoad(durable: boolean) {
 			promotions.push({ ...promotion, revocationsAfter: server.emulator.refreshStats.revocations, marked });
 		}
 		await sleep(4_000);
-		const reports = await Promise.all(
-			workers.map(
-				(worker) =>
-					new Promise<WorkerReport>((resolve) => {
-						worker.on("message", (message: { report?: WorkerReport }) => message.report && resolve(message.report));
-						worker.send("stop");
-					}),
-			),
-		);
+		const { reports, errors } = await stopSoakWorkers(workers);
 		let alive = 0;
 		for (const key of KEYS) {
 			const refreshed = await manager.refresh(key).catch((error: unknown) => error);
@@ -100,8 +77,6 @@ async function failoversUnderLoad(durable: boolean) {
 			)
 				alive++;
 		}
-		const errors: Record<string, number> = {};
-		for (const report of reports) for (const [name, count] of Object.entries(report.errors)) errors[name] = (errors[name] ?? 0) + count;
 		return {
 			durability: durable ? "replicas: 1, timeoutMs: 500" : "off",
 			promotions,

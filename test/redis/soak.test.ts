@@ -3,14 +3,14 @@
 // SIGKILL and restart, partitions of one worker, answers lost after rotation, slow answers and 503s. Then:
 // 0 connections lost, 0 invalid_grant, 0 revocations. (An absurd expires_in is in the fault suite, not here:
 // capped at 24 h, it would stop that connection's refreshes for the rest of the soak.)
-import { type ChildProcess, fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Atlassian, TokenManager } from "../../src/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 import { DEFAULT_CLIENT } from "../../src/testing/index.js";
-import { bundleWorker } from "../support/bundle-worker.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { startSoakWorkers, stopSoakWorkers } from "../support/soak-workers.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { startTokenServer, type TokenServer } from "../support/token-server.js";
 
@@ -41,13 +41,6 @@ describe.skipIf(!hasRedisServer())("soak on a real redis-server", () => {
 		await redis?.stop();
 	});
 
-	interface WorkerReport {
-		calls: number;
-		ok: number;
-		invalidGrant: number;
-		errors: Record<string, number>;
-	}
-
 	const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 	const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 
@@ -59,17 +52,9 @@ describe.skipIf(!hasRedisServer())("soak on a real redis-server", () => {
 			await signedIn.save(key, await atlassian.validateAuthorizationCode(code));
 		}
 
-		const workerFile = await bundleWorker(new URL("./soak-worker.ts", import.meta.url));
 		proxies = await Promise.all(Array.from({ length: WORKERS }, () => startTcpProxy(redis.port)));
-		workers = await Promise.all(
-			proxies.map(async (proxy) => {
-				const child = fork(workerFile, [], {
-					env: { ...process.env, REDIS_PORT: String(proxy.port), TOKEN_SERVER: server.url, KEYS: KEYS.join(","), PREFIX },
-					stdio: ["ignore", "inherit", "inherit", "ipc"],
-				});
-				await new Promise((resolve) => child.once("message", resolve));
-				return child;
-			}),
+		workers = await startSoakWorkers(
+			proxies.map((proxy) => ({ REDIS_PORT: String(proxy.port), TOKEN_SERVER: server.url, KEYS: KEYS.join(","), PREFIX })),
 		);
 
 		const kinds = ["stall", "kill-restart", "partition", "lost-after-rotation", "slow", "unavailable"] as const;
@@ -101,15 +86,7 @@ describe.skipIf(!hasRedisServer())("soak on a real redis-server", () => {
 		// Quiet: the endpoint faults still queued are taken, and every pending write lands.
 		while (server.faults.length > 0 && Date.now() - started < 120_000) await sleep(100);
 		await sleep(5_000);
-		const reports = await Promise.all(
-			workers.map(
-				(worker) =>
-					new Promise<WorkerReport>((resolve) => {
-						worker.on("message", (message: { report?: WorkerReport }) => message.report && resolve(message.report));
-						worker.send("stop");
-					}),
-			),
-		);
+		const { reports, errors } = await stopSoakWorkers(workers);
 
 		// Every connection is alive: what Redis holds is what Atlassian honours, and one more refresh works.
 		const store = new RedisTokenStore({ client: admin, prefix: PREFIX });
@@ -120,8 +97,6 @@ describe.skipIf(!hasRedisServer())("soak on a real redis-server", () => {
 			const refreshed = await signedIn.refresh(key).catch((error: unknown) => error);
 			if (current && !stored?.reauthorizationRequired && !(refreshed instanceof Error)) alive++;
 		}
-		const errors: Record<string, number> = {};
-		for (const report of reports) for (const [name, count] of Object.entries(report.errors)) errors[name] = (errors[name] ?? 0) + count;
 		const summary = {
 			seconds: Math.round((Date.now() - started) / 1000),
 			faults: injected,

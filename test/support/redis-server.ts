@@ -80,7 +80,8 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
 	};
 }
 
-async function spawnRedis(args: string[]): Promise<ChildProcess> {
+/** Starts `redis-server` with `args` and resolves once it prints `ready` (a Sentinel prints something else). */
+export async function spawnRedis(args: string[], ready = "Ready to accept connections"): Promise<ChildProcess> {
 	const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
 	let output = "";
 	child.stdout?.on("data", (chunk) => {
@@ -93,7 +94,7 @@ async function spawnRedis(args: string[]): Promise<ChildProcess> {
 			reject(new Error(`could not run redis-server (install it: apt-get install -y redis-server): ${error.message}`));
 		});
 		const poll = setInterval(() => {
-			if (output.includes("Ready to accept connections")) {
+			if (output.includes(ready)) {
 				clearInterval(poll);
 				clearTimeout(timer);
 				resolve();

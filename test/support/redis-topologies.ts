@@ -1,12 +1,12 @@
 // Real multi-node Redis setups on loopback, started and stopped by the tests: a 3-primary Redis Cluster,
 // and a primary with one replica behind three Sentinels.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Cluster, Redis } from "ioredis";
-import { freePort } from "./redis-server.js";
+import { freePort, spawnRedis } from "./redis-server.js";
 
 const run = promisify(execFile);
 
@@ -14,26 +14,6 @@ interface Node {
 	port: number;
 	process: ChildProcess;
 	args: string[];
-}
-
-async function startNode(args: string[], ready = "Ready to accept connections"): Promise<ChildProcess> {
-	const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
-	let output = "";
-	child.stdout?.on("data", (chunk) => {
-		output += chunk;
-	});
-	await new Promise<void>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`redis-server ${args.join(" ")} did not start:\n${output}`)), 10_000);
-		child.once("error", reject);
-		const poll = setInterval(() => {
-			if (output.includes(ready)) {
-				clearInterval(poll);
-				clearTimeout(timer);
-				resolve();
-			}
-		}, 10);
-	});
-	return child;
 }
 
 function exited(child: ChildProcess): Promise<unknown> {
@@ -91,7 +71,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 			"--appendonly",
 			"no",
 		];
-		nodes.push({ port, args, process: await startNode(args) });
+		nodes.push({ port, args, process: await spawnRedis(args) });
 	}
 	await run("redis-cli", [
 		"--cluster",
@@ -171,8 +151,8 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
 	];
 	const first = await freePort();
 	const second = await freePort();
-	dataNodes.set(first, await startNode(dataArgs(first)));
-	dataNodes.set(second, await startNode(dataArgs(second, first)));
+	dataNodes.set(first, await spawnRedis(dataArgs(first)));
+	dataNodes.set(second, await spawnRedis(dataArgs(second, first)));
 	const sentinelProcesses: ChildProcess[] = [];
 	const sentinels: { host: string; port: number }[] = [];
 	for (let index = 0; index < 3; index++) {
@@ -191,7 +171,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
 				"",
 			].join("\n"),
 		);
-		sentinelProcesses.push(await startNode([config, "--sentinel"], "Sentinel ID is"));
+		sentinelProcesses.push(await spawnRedis([config, "--sentinel"], "Sentinel ID is"));
 		sentinels.push({ host: "127.0.0.1", port });
 	}
 	const sentinelClient = new Redis({ host: "127.0.0.1", port: sentinels[0]?.port });
@@ -222,7 +202,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
 				await new Promise((resolve) => setTimeout(resolve, 100));
 				to = await primaryPort().catch(() => from);
 			}
-			dataNodes.set(from, await startNode(dataArgs(from, to)));
+			dataNodes.set(from, await spawnRedis(dataArgs(from, to)));
 			// Until it has synced, the restarted node is empty: it must not be the replica of the next failover.
 			await replicaSynced(from);
 			return { from, to };
