@@ -26,6 +26,11 @@ export async function freePort(): Promise<number> {
 	});
 }
 
+/** What every test redis-server gets: a loopback port, its own data directory, no RDB snapshots, DEBUG enabled. */
+export function redisArguments(port: number, dir: string): string[] {
+	return ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--enable-debug-command", "yes"];
+}
+
 /** Whether `redis-server` can run here: suites that need it skip with one loud line when it cannot. */
 export function hasRedisServer(): boolean {
 	return spawnSync("redis-server", ["--version"]).status === 0;
@@ -39,16 +44,7 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
 	const port = await freePort();
 	const dir = mkdtempSync(join(tmpdir(), "atlassian-3lo-redis-"));
 	const args = [
-		"--port",
-		String(port),
-		"--bind",
-		"127.0.0.1",
-		"--dir",
-		dir,
-		"--save",
-		"",
-		"--enable-debug-command",
-		"yes",
+		...redisArguments(port, dir),
 		...(options.durable ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
 	];
 	let child: ChildProcess = await spawnRedis(args);

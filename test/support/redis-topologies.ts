@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Cluster, Redis } from "ioredis";
-import { freePort, spawnRedis } from "./redis-server.js";
+import { freePort, redisArguments, spawnRedis } from "./redis-server.js";
 
 const run = promisify(execFile);
 
@@ -56,18 +56,11 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 	for (let index = 0; index < 3; index++) {
 		const port = await freePort();
 		const args = [
-			"--port",
-			String(port),
-			"--bind",
-			"127.0.0.1",
-			"--dir",
-			dir,
+			...redisArguments(port, dir),
 			"--cluster-enabled",
 			"yes",
 			"--cluster-config-file",
 			`nodes-${port}.conf`,
-			"--save",
-			"",
 			"--appendonly",
 			"no",
 		];
@@ -127,26 +120,17 @@ export interface RedisSentinelSetup {
 	stop(): Promise<void>;
 }
 
-/** A primary, one replica and three Sentinels (quorum 2, 1 s to declare a node down). */
+/** A primary, one replica and three Sentinels (quorum 2, 1.5 s to declare a node down). */
 export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
 	const dir = mkdtempSync(join(tmpdir(), "atlassian-3lo-sentinel-"));
 	const name = "atlassian3lo";
 	const dataNodes = new Map<number, ChildProcess>();
 	const dataArgs = (port: number, primary?: number) => [
-		"--port",
-		String(port),
-		"--bind",
-		"127.0.0.1",
-		"--dir",
-		dir,
+		...redisArguments(port, dir),
 		"--dbfilename",
 		`dump-${port}.rdb`,
-		"--save",
-		"",
 		"--appendonly",
 		"no",
-		"--enable-debug-command",
-		"yes",
 		...(primary === undefined ? [] : ["--replicaof", "127.0.0.1", String(primary)]),
 	];
 	const first = await freePort();
