@@ -90,7 +90,8 @@ function mayShowSecret(value: unknown, secrets: readonly string[], depth: number
 }
 
 function printedForms(value: unknown): string {
-	let text = String(value) + (value as { url?: unknown }).url;
+	const { url } = value as { url?: unknown };
+	let text = String(value) + (typeof url === "string" ? url : "");
 	if (value instanceof Error) {
 		text += value.stack;
 	}

@@ -196,7 +196,7 @@ export class TokenManager {
 				// The index may lag behind the records: only what is idle now is refreshed.
 				const stored = await this.getTokenSet(key, options);
 				if (stored === null || stored.reauthorizationRequired || (stored.issuedAt ?? issuedBefore) >= issuedBefore) continue;
-				await this.refresh(key, options);
+				await this.#singleFlight(key, stored.version, true, options);
 				report.refreshed.push(key);
 			} catch (error) {
 				report.failed.push({ key, error });
@@ -318,11 +318,11 @@ export class TokenManager {
 		}
 		// Record, fenced, that this refresh token is being sent: if the answer is lost, whoever reads this
 		// next knows the token may have rotated, and any write based on the old version is refused.
-		const claim: StoredTokenSet = { ...current, refreshSentAt: sentAt, version: current.version + 1 };
+		const claim = { ...current, refreshToken: current.refreshToken, refreshSentAt: sentAt, version: current.version + 1 };
 		if (!(await this.#compareAndSet(key, current.version, claim))) {
 			return undefined;
 		}
-		return this.#sendRefresh(key, claim as StoredTokenSet & { refreshToken: string; refreshSentAt: number }, keeper);
+		return this.#sendRefresh(key, claim, keeper);
 	}
 
 	async #sendRefresh(
@@ -368,6 +368,10 @@ export class TokenManager {
 				consentedAt: claim.consentedAt,
 				issuedAt: now,
 			};
+			if (!isStoredTokenSet(next)) {
+				// Never reached by construction; checked here so an invalid set is refused once, not retried in the background.
+				throw this.#failed(key, new TypeError(`Refusing to store an invalid token set for "${key}"`));
+			}
 			return this.#persist(key, claim, next, keeper);
 		}
 	}
@@ -387,7 +391,7 @@ export class TokenManager {
 			for (let attempt = 1, delayMs = 100; ; attempt++, delayMs = Math.min(delayMs * 2, 2_000)) {
 				this.#notify(() => this.#options.onStoreWriteFailed?.(key, failure, attempt));
 				if (Date.now() + delayMs > giveUpAt) {
-					this.#writeInBackground(key, claim, next, keeper, false);
+					this.#writeInBackground(key, claim, next, keeper, false, attempt);
 					throw failure;
 				}
 				await sleep(delayMs);
@@ -401,7 +405,7 @@ export class TokenManager {
 		}
 		// The store failed: this process keeps the set, serves it, and keeps writing it.
 		this.#notify(() => this.#options.onStoreWriteFailed?.(key, failure, 1));
-		this.#writeInBackground(key, claim, next, keeper, true);
+		this.#writeInBackground(key, claim, next, keeper, true, 1);
 		return next;
 	}
 
@@ -434,12 +438,20 @@ export class TokenManager {
 		return ours && this.#compareAndSet(key, next.version, next);
 	}
 
-	#writeInBackground(key: string, claim: StoredTokenSet, next: StoredTokenSet, keeper: LeaseKeeper, served: boolean): void {
+	/** `failedAttempts`: how many writes of `next` failed already, so `onStoreWriteFailed` keeps counting. */
+	#writeInBackground(
+		key: string,
+		claim: StoredTokenSet,
+		next: StoredTokenSet,
+		keeper: LeaseKeeper,
+		served: boolean,
+		failedAttempts: number,
+	): void {
 		const pending = { tokens: next, served };
 		this.#pendingWrites.set(key, pending);
 		keeper.retain();
 		void (async () => {
-			let attempt = 1;
+			let attempt = failedAttempts;
 			try {
 				for (let delayMs = 250; this.#pendingWrites.get(key) === pending; delayMs = Math.min(delayMs * 2, 5_000)) {
 					await sleep(delayMs);
@@ -513,7 +525,7 @@ export class TokenManager {
 		return this.#call(key, "get", (callSignal) => this.#store.get(key, { signal: callSignal }), signal);
 	}
 
-	#compareAndSet(key: string, expectedVersion: number, tokens: StoredTokenSet, signal?: AbortSignal): Promise<boolean> {
+	async #compareAndSet(key: string, expectedVersion: number, tokens: StoredTokenSet, signal?: AbortSignal): Promise<boolean> {
 		if (!isStoredTokenSet(tokens)) {
 			throw new TypeError(`Refusing to store an invalid token set for "${key}"`);
 		}

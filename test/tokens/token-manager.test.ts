@@ -612,12 +612,16 @@ describe("TokenManager under faults", () => {
 	});
 
 	it("keepAlive() refreshes connections idle for N days, on the injected clock, and leaves fresh ones alone", async () => {
-		const { emulator, manager } = await emulatorSetup();
+		const { emulator, store, manager } = await emulatorSetup();
 		const before = await manager.getTokenSet("conn");
 		emulator.advanceTime(10 * 24 * 3600 * 1000);
 		expect(await manager.keepAlive({ idleDays: 30 })).toEqual({ refreshed: [], failed: [] });
 		emulator.advanceTime(25 * 24 * 3600 * 1000);
+		const get = vi.spyOn(store, "get");
 		expect(await manager.keepAlive({ idleDays: 30 })).toEqual({ refreshed: ["conn"], failed: [] });
+		// One read to see it is idle, one re-read under the lease: no third read on the way.
+		expect(get).toHaveBeenCalledTimes(2);
+		get.mockRestore();
 		const after = await manager.getTokenSet("conn");
 		expect(after?.issuedAt).toBeGreaterThan(emulator.now() - 1000);
 		expect(after?.consentedAt).toBe(before?.consentedAt);
