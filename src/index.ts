@@ -1,6 +1,13 @@
 // Atlassian platform: user, sites, gateway URLs, scopes, callback and login routes
 export type { AccessibleResource } from "./atlassian/accessible-resources.js";
-export { AtlassianAPIError } from "./atlassian/api-error.js";
+export { AtlassianAPIError, type AtlassianRateLimit, AtlassianScopeError } from "./atlassian/api-error.js";
+export {
+	type AccessTokenSource,
+	type AtlassianFetchCredentials,
+	type AtlassianFetchOptions,
+	type AtlassianRetryOptions,
+	createAtlassianFetch,
+} from "./atlassian/api-fetch.js";
 export type { AtlassianAuthorizationURLOptions, AtlassianCodeExchangeOptions, AtlassianOptions } from "./atlassian/atlassian.js";
 export { Atlassian } from "./atlassian/atlassian.js";
 export type { AtlassianCloud, AtlassianHostOverrides } from "./atlassian/cloud.js";
@@ -13,14 +20,16 @@ export {
 	type LoginRouteProvider,
 	validateLoginCallback,
 } from "./atlassian/login-route.js";
-export { isConsentDeclined, isReauthorizationRequired } from "./atlassian/reauthorization.js";
+export { AtlassianPaginationError, type PaginateOptions, paginate } from "./atlassian/paginate.js";
 export { type AtlassianScope, AtlassianScopes } from "./atlassian/scopes.js";
+export { SiteNotAccessibleError, selectSite } from "./atlassian/select-site.js";
 export type { AtlassianUser } from "./atlassian/user.js";
 export { AuthorizationCallbackError, type AuthorizationCallbackFailure, validateAuthorizationCallback } from "./oauth2/callback.js";
 export type { OAuth2ClientOptions } from "./oauth2/client.js";
 export { OAuth2Client } from "./oauth2/client.js";
 export { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "./oauth2/errors.js";
 export { CodeChallengeMethod, generateCodeVerifier } from "./oauth2/pkce.js";
+export { isConsentDeclined, isReauthorizationRequired } from "./oauth2/reauthorization.js";
 export { generateState } from "./oauth2/state.js";
 export { OAuth2Tokens } from "./oauth2/tokens.js";
 export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";

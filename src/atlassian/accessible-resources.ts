@@ -1,5 +1,7 @@
-import { isJsonObject, type RequestOptions } from "../oauth2/transport.js";
-import { getResource, hasStrings, type ResourceTransport } from "./resource-request.js";
+import { isJsonObject } from "../oauth2/json.js";
+import type { RequestOptions } from "../oauth2/transport.js";
+import type { AtlassianConfiguration } from "./configuration.js";
+import { getResource, hasStrings } from "./resource-request.js";
 
 /** A site the grant reaches, from `GET {apiGateway}/oauth/token/accessible-resources`. */
 export interface AccessibleResource {
@@ -27,10 +29,15 @@ function isAccessibleResourceList(data: unknown): data is AccessibleResource[] {
 }
 
 export function fetchAccessibleResources(
-	apiGateway: string,
+	configuration: AtlassianConfiguration,
 	accessToken: string,
-	transport: ResourceTransport,
 	options?: RequestOptions,
 ): Promise<AccessibleResource[]> {
-	return getResource(`${apiGateway}/oauth/token/accessible-resources`, accessToken, transport, options, isAccessibleResourceList);
+	return getResource(
+		`${configuration.apiGateway}/oauth/token/accessible-resources`,
+		accessToken,
+		configuration,
+		options,
+		isAccessibleResourceList,
+	);
 }

@@ -1,12 +1,12 @@
 import { AuthorizationCodeClient } from "../oauth2/authorization-code-client.js";
 import { clientSecretPost } from "../oauth2/client-authentication.js";
 import { CodeChallengeMethod, createCodeChallenge } from "../oauth2/pkce.js";
-import { secretEncodings } from "../oauth2/redaction.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
-import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
+import { createTransport, type FetchFunction, type RequestOptions } from "../oauth2/transport.js";
 import { type AccessibleResource, fetchAccessibleResources } from "./accessible-resources.js";
 import { type AtlassianCloud, type AtlassianHostOverrides, cloudHosts, customHosts } from "./cloud.js";
-import { getResource, type ResourceTransport } from "./resource-request.js";
+import { type AtlassianConfiguration, setConfiguration } from "./configuration.js";
+import { getResource } from "./resource-request.js";
 import type { AtlassianScope } from "./scopes.js";
 import { type AtlassianUser, fetchUser } from "./user.js";
 
@@ -41,7 +41,7 @@ export class Atlassian {
 	public readonly apiGateway: string;
 	public readonly redirectURI: string;
 	readonly #client: AuthorizationCodeClient;
-	readonly #transport: ResourceTransport;
+	readonly #configuration: AtlassianConfiguration;
 
 	constructor(clientId: string, clientSecret: string, redirectURI: string, options: AtlassianOptions = {}) {
 		const hosts = options.hosts ? customHosts(options.hosts) : cloudHosts(options.cloud ?? "commercial");
@@ -49,11 +49,14 @@ export class Atlassian {
 		this.authorizationEndpoint = `${hosts.authorizationServer}/authorize`;
 		this.tokenEndpoint = `${hosts.authorizationServer}/oauth/token`;
 		this.redirectURI = redirectURI;
-		this.#transport = { fetch: options.fetch, timeoutMs: options.timeoutMs, secrets: secretEncodings(clientSecret) };
+		const clientAuthentication = clientSecretPost(clientId, clientSecret);
+		// One transport for token requests and API requests: one fetch, one deadline, one list of secrets.
+		const transport = createTransport(options, clientAuthentication.secrets);
+		this.#configuration = { apiGateway: this.apiGateway, transport };
+		setConfiguration(this, this.#configuration);
 		this.#client = new AuthorizationCodeClient(clientId, redirectURI, {
-			fetch: options.fetch,
-			timeoutMs: options.timeoutMs,
-			clientAuthentication: clientSecretPost(clientId, clientSecret),
+			transport,
+			clientAuthentication,
 			bodyEncoding: "json",
 			authorizationParameters: { audience: hosts.audience, prompt: options.prompt ?? "consent" },
 		});
@@ -89,19 +92,21 @@ export class Atlassian {
 
 	/** The signed-in user (`GET /me`; needs the `read:me` scope). */
 	public getUser(accessToken: string, options?: RequestOptions): Promise<AtlassianUser> {
-		return fetchUser(this.apiGateway, accessToken, this.#transport, options);
+		return fetchUser(this.#configuration, accessToken, options);
 	}
 
-	/** The sites this grant reaches, with their cloud ids. */
+	/** The sites this grant reaches, with their cloud ids, in no particular order: pick one with `selectSite()`. */
 	public getAccessibleResources(accessToken: string, options?: RequestOptions): Promise<AccessibleResource[]> {
-		return fetchAccessibleResources(this.apiGateway, accessToken, this.#transport, options);
+		return fetchAccessibleResources(this.#configuration, accessToken, options);
 	}
 
 	/**
-	 * GET any JSON resource of the API gateway (build the URL with `createGatewayURL`), with the same
-	 * timeout, size cap and error rules as token requests. Throws `AtlassianAPIError` on 4xx/5xx.
+	 * GET one JSON resource of the API gateway (build the URL with `createGatewayURL`), with the same timeout,
+	 * size cap and error rules as token requests. Returns `null` for a 204. Throws `AtlassianScopeError` for a
+	 * missing scope, `AtlassianAPIError` for any other 4xx/5xx, and a `TypeError`, with nothing sent, for a URL
+	 * off the gateway. For writes, retries and refresh-on-401, use `createAtlassianFetch`.
 	 */
 	public getResource(accessToken: string, url: string | URL, options?: RequestOptions): Promise<unknown> {
-		return getResource(String(url), accessToken, this.#transport, options);
+		return getResource(url, accessToken, this.#configuration, options);
 	}
 }

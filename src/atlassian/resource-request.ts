@@ -1,35 +1,63 @@
-import { UnexpectedErrorResponseBodyError } from "../oauth2/errors.js";
+import { UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "../oauth2/errors.js";
 import { redactData } from "../oauth2/redaction.js";
-import { type RequestOptions, send, type TransportOptions, toResource } from "../oauth2/transport.js";
-import { AtlassianAPIError } from "./api-error.js";
-
-/** The transport of resource requests, with the client secret: neither it nor the access token may surface in an error. */
-export interface ResourceTransport extends TransportOptions {
-	secrets: readonly string[];
-}
+import { type ReceivedResponse, type RequestOptions, send } from "../oauth2/transport.js";
+import { atlassianAPIError } from "./api-error.js";
+import { type AtlassianConfiguration, isGatewayURL } from "./configuration.js";
 
 /**
- * GET a JSON resource with a bearer token, through the one transport. With `isValid`, a body of the
- * wrong shape is an `UnexpectedErrorResponseBodyError`, not a lie in the type.
+ * GET a JSON resource of the gateway with a bearer token, through the client's one transport. With
+ * `isValid`, a body of the wrong shape is an `UnexpectedErrorResponseBodyError`, not a lie in the type.
+ * A URL off the gateway is refused before anything is sent: the token must not leak.
  */
 export async function getResource<T = unknown>(
-	url: string,
+	url: string | URL,
 	accessToken: string,
-	transport: ResourceTransport,
+	configuration: AtlassianConfiguration,
 	options?: RequestOptions,
 	isValid?: (data: unknown) => data is T,
 ): Promise<T> {
-	const secrets = [accessToken, ...transport.secrets];
+	const target = gatewayURL(url, configuration.apiGateway);
 	const response = await send(
-		{ url, method: "GET", headers: { Authorization: `Bearer ${accessToken}`, Accept: "application/json" }, secrets },
-		transport,
+		{
+			url: target.href,
+			method: "GET",
+			headers: { Authorization: `Bearer ${accessToken}`, Accept: "application/json" },
+			credentials: [accessToken],
+		},
+		configuration.transport,
 		options,
 	);
-	const data = toResource(response, secrets, (status, body) => new AtlassianAPIError(status, body));
+	const data = processGatewayResponse(response);
 	if (isValid && !isValid(data)) {
-		throw new UnexpectedErrorResponseBodyError(response.status, redactData(data, secrets));
+		throw new UnexpectedErrorResponseBodyError(response.status, redactData(data, response.secrets));
 	}
 	return data as T;
+}
+
+/** `url` parsed, if it is on the gateway; a `TypeError` otherwise. */
+export function gatewayURL(url: string | URL | Request, apiGateway: string): URL {
+	const parsed = new URL(typeof url === "object" && "url" in url ? url.url : String(url));
+	if (!isGatewayURL(parsed, apiGateway)) {
+		throw new TypeError(
+			`Refusing to send an Atlassian access token to ${parsed.origin}: only URLs under ${apiGateway}/ are allowed (build them with createGatewayURL)`,
+		);
+	}
+	return parsed;
+}
+
+/** Classifies an answer of the API gateway: 2xx JSON is the data, 204 is `null`, 4xx/5xx an `AtlassianAPIError`. */
+export function processGatewayResponse(response: ReceivedResponse): unknown {
+	const { status, json, headers, secrets } = response;
+	if (status === 204) {
+		return null;
+	}
+	if (status >= 200 && status < 300 && json !== undefined) {
+		return json;
+	}
+	if (status >= 400 && status <= 599) {
+		throw atlassianAPIError(status, json === undefined ? null : redactData(json, secrets), headers);
+	}
+	throw new UnexpectedResponseError(status);
 }
 
 /** True when every named field is a string (or absent, for the optional ones). */

@@ -1,5 +1,7 @@
-import { isJsonObject, type RequestOptions } from "../oauth2/transport.js";
-import { getResource, hasStrings, type ResourceTransport } from "./resource-request.js";
+import { isJsonObject } from "../oauth2/json.js";
+import type { RequestOptions } from "../oauth2/transport.js";
+import type { AtlassianConfiguration } from "./configuration.js";
+import { getResource, hasStrings } from "./resource-request.js";
 
 /** The signed-in user, from `GET {apiGateway}/me` (needs the `read:me` scope). */
 export interface AtlassianUser {
@@ -36,11 +38,6 @@ function isAtlassianUser(data: unknown): data is AtlassianUser {
 	);
 }
 
-export function fetchUser(
-	apiGateway: string,
-	accessToken: string,
-	transport: ResourceTransport,
-	options?: RequestOptions,
-): Promise<AtlassianUser> {
-	return getResource(`${apiGateway}/me`, accessToken, transport, options, isAtlassianUser);
+export function fetchUser(configuration: AtlassianConfiguration, accessToken: string, options?: RequestOptions): Promise<AtlassianUser> {
+	return getResource(`${configuration.apiGateway}/me`, accessToken, configuration, options, isAtlassianUser);
 }

@@ -1,8 +1,7 @@
 import type { ClientAuthentication } from "./client-authentication.js";
-import { secretEncodings } from "./redaction.js";
-import { checkTimerDuration } from "./timer-duration.js";
+import { processRevocationResponse, processTokenResponse } from "./endpoint-responses.js";
 import type { OAuth2Tokens } from "./tokens.js";
-import { type FetchFunction, type OutgoingRequest, type RequestOptions, send, toRevocation, toTokens } from "./transport.js";
+import { createTransport, type FetchFunction, type OutgoingRequest, type RequestOptions, send, type Transport } from "./transport.js";
 
 export interface OAuth2ClientOptions {
 	/** A fetch implementation; when omitted, the global `fetch` is looked up at call time. */
@@ -20,9 +19,13 @@ export interface OAuth2ClientOptions {
 	authorizationParameters?: Record<string, string>;
 }
 
-/** What `AuthorizationCodeClient` needs besides the public options: how the client authenticates. */
+/**
+ * What `AuthorizationCodeClient` needs besides the public options: how the client authenticates, and
+ * optionally the transport its owner built and shares with other requests (else one is built from the options).
+ */
 export interface AuthorizationCodeClientOptions extends Omit<OAuth2ClientOptions, "clientAuthentication"> {
 	clientAuthentication: ClientAuthentication;
+	transport?: Transport;
 }
 
 /**
@@ -34,14 +37,13 @@ export class AuthorizationCodeClient {
 	public clientId: string;
 	public redirectURI: string | null;
 	readonly #options: AuthorizationCodeClientOptions;
+	readonly #transport: Transport;
 	readonly #authorizationParameters: [string, string][];
 
 	constructor(clientId: string, redirectURI: string | null, options: AuthorizationCodeClientOptions) {
 		this.clientId = clientId;
 		this.redirectURI = redirectURI;
-		if (options.timeoutMs !== undefined) {
-			checkTimerDuration("timeoutMs", options.timeoutMs);
-		}
+		this.#transport = options.transport ?? createTransport(options, options.clientAuthentication.secrets);
 		this.#options = options;
 		this.#authorizationParameters = Object.entries(options.authorizationParameters ?? {});
 	}
@@ -77,7 +79,7 @@ export class AuthorizationCodeClient {
 			parameters.code_verifier = codeVerifier;
 		}
 		const request = this.#tokenRequest(tokenEndpoint, parameters, [code, codeVerifier]);
-		return toTokens(await send(request, this.#options, options), request.secrets);
+		return processTokenResponse(await send(request, this.#transport, options));
 	}
 
 	public async refreshAccessToken(
@@ -91,23 +93,17 @@ export class AuthorizationCodeClient {
 			parameters.scope = scopes.join(" ");
 		}
 		const request = this.#tokenRequest(tokenEndpoint, parameters, [refreshToken]);
-		return toTokens(await send(request, this.#options, options), request.secrets);
+		return processTokenResponse(await send(request, this.#transport, options));
 	}
 
 	public async revokeToken(tokenRevocationEndpoint: string, token: string, options?: RequestOptions): Promise<void> {
 		const request = this.#tokenRequest(tokenRevocationEndpoint, { token }, [token]);
-		toRevocation(await send(request, this.#options, options), request.secrets);
+		processRevocationResponse(await send(request, this.#transport, options));
 	}
 
 	/** `credentials`: the grant's own secrets (code, verifier, refresh token), kept out of errors like the client secret. */
 	#tokenRequest(url: string, parameters: Record<string, string>, credentials: (string | null)[]): OutgoingRequest {
 		const { clientAuthentication, bodyEncoding } = this.#options;
-		// In every encoding the body may carry them. Very short values are test placeholders; redacting them
-		// would only garble error messages.
-		const secrets = [
-			...clientAuthentication.secrets,
-			...credentials.flatMap((value) => (value !== null && value.length >= 8 ? secretEncodings(value) : [])),
-		];
 		const json = bodyEncoding === "json";
 		const headers: Record<string, string> = {
 			Accept: "application/json",
@@ -115,6 +111,6 @@ export class AuthorizationCodeClient {
 		};
 		const body = { ...parameters };
 		clientAuthentication.authenticate(headers, body);
-		return { url, method: "POST", headers, body: json ? JSON.stringify(body) : new URLSearchParams(body).toString(), secrets };
+		return { url, method: "POST", headers, body: json ? JSON.stringify(body) : new URLSearchParams(body).toString(), credentials };
 	}
 }

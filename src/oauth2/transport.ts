@@ -1,41 +1,65 @@
 /**
- * The only module that talks to the network and classifies responses.
- * Everything that sends a request (token endpoint, revocation, resource APIs) goes through `send()`.
+ * The only module that talks to the network. Every request this package sends (token endpoint,
+ * revocation, Atlassian's APIs) goes through `send()` or `sendForResponse()`, under one `Transport`.
  */
-import { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "./errors.js";
-import { redactCause, redactData } from "./redaction.js";
-import { OAuth2Tokens } from "./tokens.js";
+import { ArcticFetchError, UnexpectedResponseError } from "./errors.js";
+import { redactCause, secretEncodings } from "./redaction.js";
+import { checkTimerDuration } from "./timer-duration.js";
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
-
-export interface TransportOptions {
-	/** When omitted, the global `fetch` is looked up at call time, so msw and test doubles installed later still apply. */
-	fetch?: FetchFunction;
-	timeoutMs?: number;
-}
 
 export interface RequestOptions {
 	signal?: AbortSignal;
 }
 
-export interface OutgoingRequest {
-	url: string;
-	method: "GET" | "POST";
-	headers: Record<string, string>;
-	body?: string;
-	/** Strings that must never surface in an error (client secret and its encodings). */
-	secrets: readonly string[];
-}
-
-export interface ReceivedResponse {
-	status: number;
-	/** Parsed JSON, or `undefined` when the body is empty or not JSON. */
-	json: unknown;
-	receivedAt: number;
+/**
+ * How a client reaches the network, built once per client (as openid-client's `Configuration`) and read by
+ * every request it sends, token requests and API requests alike: one fetch, one deadline, one list of secrets.
+ */
+export interface Transport {
+	/** When undefined, the global `fetch` is looked up at call time, so msw and test doubles installed later still apply. */
+	readonly fetch: FetchFunction | undefined;
+	/** Deadline for one request: until the whole body is read (`send`), or until the headers arrive (`sendForResponse`). */
+	readonly timeoutMs: number;
+	/** Every encoding of the client's own secret. Never shown in an error. */
+	readonly secrets: readonly string[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export function createTransport(options: { fetch?: FetchFunction; timeoutMs?: number }, secrets: readonly string[]): Transport {
+	return {
+		fetch: options.fetch,
+		timeoutMs: options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkTimerDuration("timeoutMs", options.timeoutMs),
+		secrets,
+	};
+}
+
+export interface OutgoingRequest {
+	url: string;
+	method: string;
+	headers: HeadersInit;
+	body?: BodyInit | null;
+	/** This request's own secrets (a code, a verifier, a refresh or access token), kept out of errors like the client's. */
+	credentials: readonly (string | null)[];
+}
+
+export interface ReceivedResponse {
+	status: number;
+	headers: Headers;
+	/** Parsed JSON, or `undefined` when the body is empty or not JSON. */
+	json: unknown;
+	receivedAt: number;
+	/** What must not surface in an error built from this response: the client's and the request's secrets. */
+	secrets: readonly string[];
+}
+
+/** The client's secrets and the request's, in every encoding. Values under 8 characters are test placeholders; redacting them would only garble messages. */
+export function requestSecrets(transport: Transport, credentials: readonly (string | null)[]): readonly string[] {
+	const own = credentials.flatMap((value) => (value !== null && value.length >= 8 ? secretEncodings(value) : []));
+	return own.length === 0 ? transport.secrets : [...transport.secrets, ...own];
+}
 
 /** Thrown inside `readBody` when the body exceeds the cap; turned into UnexpectedResponseError by `send`. */
 class OversizedBody {
@@ -47,84 +71,128 @@ class OversizedBody {
  * a custom fetch ignores the abort signal. Never follows redirects: credentials must not travel to a
  * Location we did not choose.
  */
-export async function send(
-	request: OutgoingRequest,
-	transport: TransportOptions,
-	options: RequestOptions | undefined,
-): Promise<ReceivedResponse> {
-	const userSignal = options?.signal;
-	if (userSignal?.aborted) {
-		throw new ArcticFetchError(redactCause(userSignal.reason, request.secrets));
-	}
-	const fetchFunction = transport.fetch ?? globalThis.fetch;
-	const timeoutMs = transport.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-	const controller = new AbortController();
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	let onUserAbort: (() => void) | undefined;
-	const interrupted = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => {
-			const reason = new DOMException(`The request timed out after ${timeoutMs} ms`, "TimeoutError");
-			controller.abort(reason);
-			reject(reason);
-		}, timeoutMs);
-		if (userSignal) {
-			onUserAbort = () => {
-				controller.abort(userSignal.reason);
-				reject(userSignal.reason);
-			};
-			userSignal.addEventListener("abort", onUserAbort, { once: true });
-		}
-	});
-	const exchange = (async () => {
-		const response = await fetchFunction(request.url, {
-			method: request.method,
-			headers: request.headers,
-			body: request.body,
-			redirect: "manual",
-			signal: controller.signal,
-		});
-		const text = await readBody(response, controller);
-		return { status: response.status, text };
-	})();
-	// Keep a late rejection of the losing branch from surfacing as an unhandled rejection.
-	exchange.catch(() => {});
-	let result: { status: number; text: string };
+export async function send(request: OutgoingRequest, transport: Transport, options: RequestOptions | undefined): Promise<ReceivedResponse> {
+	const secrets = requestSecrets(transport, request.credentials);
 	try {
-		result = await Promise.race([exchange, interrupted]);
+		const { response, text } = await withDeadline(transport, options?.signal, false, async (signal, controller) => {
+			const response = await fetchOnce(request, transport, signal);
+			return { response, text: await readBody(response, controller) };
+		});
+		return { status: response.status, headers: response.headers, json: parseJson(text), receivedAt: Date.now(), secrets };
 	} catch (error) {
 		if (error instanceof OversizedBody) {
 			throw new UnexpectedResponseError(error.status);
 		}
-		throw new ArcticFetchError(redactCause(error, request.secrets));
-	} finally {
-		clearTimeout(timer);
-		if (onUserAbort) {
-			userSignal?.removeEventListener("abort", onUserAbort);
-		}
+		throw new ArcticFetchError(redactCause(error, secrets));
 	}
-	return { status: result.status, json: parseJson(result.text), receivedAt: Date.now() };
 }
 
+/**
+ * Sends one request and returns the `Response` as soon as its headers arrive, with the body unread: the
+ * deadline covers the wait for the headers, and the caller's signal keeps covering the body after it.
+ * Never follows redirects.
+ */
+export async function sendForResponse(
+	request: OutgoingRequest,
+	transport: Transport,
+	options: RequestOptions | undefined,
+): Promise<Response> {
+	try {
+		return await withDeadline(transport, options?.signal, true, (signal) => fetchOnce(request, transport, signal));
+	} catch (error) {
+		throw new ArcticFetchError(redactCause(error, requestSecrets(transport, request.credentials)));
+	}
+}
+
+function fetchOnce(request: OutgoingRequest, transport: Transport, signal: AbortSignal): Promise<Response> {
+	const init: RequestInit & { duplex?: "half" } = {
+		method: request.method,
+		headers: request.headers,
+		body: request.body,
+		redirect: "manual",
+		signal,
+	};
+	if (typeof ReadableStream !== "undefined" && request.body instanceof ReadableStream) {
+		// Fetch requires it for a streamed request body.
+		init.duplex = "half";
+	}
+	return (transport.fetch ?? globalThis.fetch)(request.url, init);
+}
+
+/**
+ * Runs `work` until it settles, the deadline passes or the caller aborts, whichever is first; one promise,
+ * one timer. `keepUserAbort`: the caller's abort still reaches `work`'s signal after it settled (to cancel
+ * a body the caller reads later).
+ */
+function withDeadline<T>(
+	transport: Transport,
+	userSignal: AbortSignal | undefined,
+	keepUserAbort: boolean,
+	work: (signal: AbortSignal, controller: AbortController) => Promise<T>,
+): Promise<T> {
+	if (userSignal?.aborted) {
+		return Promise.reject(userSignal.reason);
+	}
+	const controller = new AbortController();
+	return new Promise<T>((resolve, reject) => {
+		const timer = setTimeout(() => {
+			const reason = new DOMException(`The request timed out after ${transport.timeoutMs} ms`, "TimeoutError");
+			controller.abort(reason);
+			settle(() => reject(reason));
+		}, transport.timeoutMs);
+		const onUserAbort = () => {
+			controller.abort(userSignal?.reason);
+			settle(() => reject(userSignal?.reason));
+		};
+		userSignal?.addEventListener("abort", onUserAbort, { once: true });
+		let settled = false;
+		function settle(finish: () => void): void {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			if (!keepUserAbort) userSignal?.removeEventListener("abort", onUserAbort);
+			finish();
+		}
+		work(controller.signal, controller).then(
+			(value) => settle(() => resolve(value)),
+			(error) => settle(() => reject(error)),
+		);
+	});
+}
+
+/** Reads the whole body, refusing one over `MAX_RESPONSE_BYTES` (declared or streamed); decodes once at the end. */
 async function readBody(response: Response, controller: AbortController): Promise<string> {
 	const reader = response.body?.getReader();
-	const decoder = new TextDecoder();
-	let text = "";
+	if (reader === undefined) {
+		return "";
+	}
+	const chunks: Uint8Array[] = [];
 	// A declared length over the cap is refused before reading anything.
 	let total = Number(response.headers.get("content-length")) > MAX_RESPONSE_BYTES ? Number.POSITIVE_INFINITY : 0;
 	for (;;) {
 		if (total > MAX_RESPONSE_BYTES) {
 			// Not awaited: a stalled stream must not hold the caller, and abort() already tears the connection down.
-			reader?.cancel().catch(() => {});
+			reader.cancel().catch(() => {});
 			controller.abort();
 			throw new OversizedBody(response.status);
 		}
-		const chunk = await reader?.read();
-		if (!chunk || chunk.done) {
-			return text + decoder.decode();
+		const chunk = await reader.read();
+		if (chunk.done) {
+			break;
 		}
 		total += chunk.value.byteLength;
-		text += decoder.decode(chunk.value, { stream: true });
+		chunks.push(chunk.value);
 	}
+	if (chunks.length === 1) {
+		return new TextDecoder().decode(chunks[0]);
+	}
+	const bytes = new Uint8Array(total);
+	let offset = 0;
+	for (const chunk of chunks) {
+		bytes.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return new TextDecoder().decode(bytes);
 }
 
 function parseJson(text: string): unknown {
@@ -136,78 +204,4 @@ function parseJson(text: string): unknown {
 	} catch {
 		return undefined;
 	}
-}
-
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Classifies a token-endpoint response (RFC 6749 §5.1, §5.2), Atlassian's 403 `invalid_grant` included. */
-export function toTokens(response: ReceivedResponse, secrets: readonly string[]): OAuth2Tokens {
-	if (response.status === 200) {
-		if (response.json === undefined) {
-			throw new UnexpectedResponseError(200);
-		}
-		if (isJsonObject(response.json) && typeof response.json.access_token === "string") {
-			return new OAuth2Tokens(response.json, response.receivedAt);
-		}
-		throw new UnexpectedErrorResponseBodyError(200, redactData(response.json, secrets));
-	}
-	throw toError(response, secrets);
-}
-
-/** Classifies a revocation response (RFC 7009 §2.2): 200 is success whatever the body. */
-export function toRevocation(response: ReceivedResponse, secrets: readonly string[]): void {
-	if (response.status !== 200) {
-		throw toError(response, secrets);
-	}
-}
-
-/**
- * Classifies a resource-server response (e.g. Atlassian's `/me` or the API gateway): 2xx JSON is returned,
- * 4xx/5xx become `ResourceError`-style errors built by `toResourceError`, anything else is unexpected.
- */
-export function toResource(
-	response: ReceivedResponse,
-	secrets: readonly string[],
-	toResourceError: (status: number, data: unknown) => Error,
-): unknown {
-	const { status, json } = response;
-	if (status >= 200 && status < 300 && json !== undefined) {
-		return json;
-	}
-	if (status >= 400 && status <= 599) {
-		throw toResourceError(status, json === undefined ? null : redactData(json, secrets));
-	}
-	throw new UnexpectedResponseError(status);
-}
-
-/** The error for any non-200 response of an OAuth endpoint. */
-export function toError(response: ReceivedResponse, secrets: readonly string[]): Error {
-	const { status, json } = response;
-	if (status < 400 || status > 599 || json === undefined) {
-		return new UnexpectedResponseError(status);
-	}
-	if (
-		isJsonObject(json) &&
-		typeof json.error === "string" &&
-		json.error !== "" &&
-		isOptionalString(json.error_description) &&
-		isOptionalString(json.error_uri) &&
-		isOptionalString(json.state)
-	) {
-		const redacted = redactData(json, secrets) as Record<string, string | undefined>;
-		return new OAuth2RequestError(
-			redacted.error as string,
-			redacted.error_description ?? null,
-			redacted.error_uri ?? null,
-			redacted.state ?? null,
-			status,
-		);
-	}
-	return new UnexpectedErrorResponseBodyError(status, redactData(json, secrets));
-}
-
-function isOptionalString(value: unknown): boolean {
-	return value === undefined || typeof value === "string";
 }

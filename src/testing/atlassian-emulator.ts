@@ -2,6 +2,7 @@ import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { CodeChallengeMethod, createCodeChallenge } from "../oauth2/pkce.js";
 import { consentPage, errorPage } from "./consent-page.js";
 import { DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER, type EmulatedClient, type EmulatedSite, type EmulatedUser } from "./fixtures.js";
+import { GATEWAY_ROUTES, json } from "./gateway-routes.js";
 
 export interface AtlassianEmulatorOptions {
 	clients?: EmulatedClient[];
@@ -22,16 +23,32 @@ export interface AtlassianEmulatorOptions {
 	refreshTokenReuseIntervalSeconds?: number;
 	/** `audience` values `/authorize` accepts besides the emulator's own host. Default `["api.atlassian.com"]`. */
 	audiences?: string[];
+	/** A rate limit on the product APIs (`/ex/…`); default none. See `setGatewayRateLimit()`. */
+	gatewayRateLimit?: EmulatedRateLimit | null;
+}
+
+/**
+ * At most `limit` product-API requests per `windowSeconds`; past it, 429 with `Retry-After` (seconds to the
+ * window's end), `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` and `RateLimit-Reason`, as
+ * Atlassian answers. Every answer carries the `X-RateLimit-*` headers while a limit is set.
+ */
+export interface EmulatedRateLimit {
+	limit: number;
+	windowSeconds: number;
+	/** Default `jira-burst-based`. */
+	reason?: string;
 }
 
 /** A failure to serve instead of (or before) the normal answer. */
 export interface EmulatorFault {
 	/** Only requests whose path starts with this. Default: every request. */
 	pathPrefix?: string;
-	/** Answer with this status and body instead of the normal answer. */
+	/** Answer with this status and body instead of the normal answer (no body for 204 and 304). */
 	status?: number;
 	body?: string;
 	contentType?: string;
+	/** Headers of that answer, e.g. `Retry-After` or `X-Failure-Category`. */
+	headers?: Record<string, string>;
 	/** Wait this long first (with `status` unset: then answer normally). */
 	delayMs?: number;
 	/** How many requests it applies to. Default 1. */
@@ -74,10 +91,9 @@ interface Grant {
 	previousRotatedAt: number;
 }
 
-const JSON_HEADERS = { "Content-Type": "application/json" };
-
-function json(body: unknown, status = 200): Response {
-	return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
+/** The gateway's answer to a token without the endpoint's scope: a 401 with its own failure category, not a 403. */
+function scopeMismatch(): Response {
+	return json({ code: 401, message: "Unauthorized; scope does not match" }, 401, { "X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK" });
 }
 
 function randomToken(prefix: string): string {
@@ -117,8 +133,8 @@ export class AtlassianEmulator {
 	public readonly clients: EmulatedClient[];
 	public readonly users: EmulatedUser[];
 	public readonly sites: EmulatedSite[];
-	/** Every request handled, in order (method and path), for assertions. */
-	public readonly requests: { method: string; path: string }[] = [];
+	/** Every request handled, in order (method, path, and when it arrived on the emulator's clock), for assertions. */
+	public readonly requests: { method: string; path: string; at: number }[] = [];
 	/** Refresh outcomes: normal rotations, exchanges of the previous token inside the reuse interval, and grants revoked for reuse. */
 	public readonly refreshStats = { rotations: 0, reuses: 0, revocations: 0 };
 	readonly #now: () => number;
@@ -134,6 +150,8 @@ export class AtlassianEmulator {
 	readonly #accessTokens = new Map<string, AccessTokenRecord>();
 	readonly #refreshTokens = new Map<string, RefreshTokenRecord>();
 	readonly #revokedFamilies = new Set<string>();
+	#rateLimit: EmulatedRateLimit | null;
+	#rateWindow = { startedAt: 0, count: 0 };
 
 	constructor(options: AtlassianEmulatorOptions = {}) {
 		this.clients = options.clients ?? [structuredClone(DEFAULT_CLIENT)];
@@ -145,6 +163,13 @@ export class AtlassianEmulator {
 		this.#refreshMaxLifetimeMs = (options.refreshTokenMaxLifetimeSeconds ?? 365 * 24 * 3600) * 1000;
 		this.#reuseIntervalMs = (options.refreshTokenReuseIntervalSeconds ?? 600) * 1000;
 		this.#audiences = options.audiences ?? ["api.atlassian.com"];
+		this.#rateLimit = options.gatewayRateLimit ?? null;
+	}
+
+	/** Sets (or with `null` lifts) the product APIs' rate limit, starting a new window. */
+	public setGatewayRateLimit(limit: EmulatedRateLimit | null): void {
+		this.#rateLimit = limit;
+		this.#rateWindow = { startedAt: this.now(), count: 0 };
 	}
 
 	public now(): number {
@@ -201,13 +226,17 @@ export class AtlassianEmulator {
 	/** Handles one request, whatever its host: auth (`/authorize`, `/oauth/token`) and API paths share one namespace. */
 	public readonly handle = async (request: Request): Promise<Response> => {
 		const url = new URL(request.url);
-		this.requests.push({ method: request.method, path: url.pathname });
+		this.requests.push({ method: request.method, path: url.pathname, at: this.now() });
 		const fault = this.#takeFault(url.pathname);
 		if (fault?.delayMs) {
 			await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
 		}
 		if (fault?.status !== undefined) {
-			return new Response(fault.body ?? "", { status: fault.status, headers: { "Content-Type": fault.contentType ?? "application/json" } });
+			const empty = fault.status === 204 || fault.status === 304;
+			return new Response(empty ? null : (fault.body ?? ""), {
+				status: fault.status,
+				headers: { ...(empty ? {} : { "Content-Type": fault.contentType ?? "application/json" }), ...fault.headers },
+			});
 		}
 		const route = `${request.method} ${url.pathname}`;
 		if (route === "GET /authorize") return this.#authorize(url);
@@ -218,8 +247,7 @@ export class AtlassianEmulator {
 		if (route === "GET /me") return this.#me(request);
 		if (route === "GET /oauth/token/accessible-resources") return this.#accessibleResources(request);
 		const gateway = /^\/ex\/(jira|confluence)\/([^/]+)(\/.*)$/.exec(url.pathname);
-		if (request.method === "GET" && gateway)
-			return this.#gateway(request, gateway[1] as string, gateway[2] as string, gateway[3] as string, url);
+		if (gateway) return this.#gateway(request, gateway[1] as string, gateway[2] as string, gateway[3] as string, url);
 		return json(
 			{
 				code: 404,
@@ -414,7 +442,7 @@ export class AtlassianEmulator {
 	#me(request: Request): Response {
 		const token = this.#authenticate(request);
 		if (token instanceof Response) return token;
-		if (!token.scopes.includes("read:me")) return json({ code: 403, message: "Unauthorized; scope does not match" }, 403);
+		if (!token.scopes.includes("read:me")) return scopeMismatch();
 		return json(this.#user(token.accountId)?.profile ?? {});
 	}
 
@@ -432,64 +460,56 @@ export class AtlassianEmulator {
 		);
 	}
 
-	#gateway(request: Request, product: string, cloudId: string, path: string, url: URL): Response {
+	async #gateway(request: Request, product: string, cloudId: string, path: string, url: URL): Promise<Response> {
 		const token = this.#authenticate(request);
 		if (token instanceof Response) return token;
+		const limited = this.#countAgainstRateLimit();
+		if (limited instanceof Response) return limited;
 		const granted = this.#grantedSites(token).find(({ site }) => site.id === cloudId);
-		if (!granted) return json({ code: 404, message: "No site with this cloud id is accessible with this token" }, 404);
-		const requireScope = (scope: string) =>
-			granted.scopes.includes(scope) ? null : json({ code: 403, message: "Unauthorized; scope does not match" }, 403);
-		const { site } = granted;
-		const base = `https://api.atlassian.com/ex/${product}/${site.id}`;
-		const user = this.#user(token.accountId)?.profile;
-		if (product === "jira" && path === "/rest/api/3/myself") {
-			return (
-				requireScope("read:jira-user") ??
-				json({
-					self: `${base}/rest/api/3/user?accountId=${user?.account_id}`,
-					accountId: user?.account_id,
-					accountType: user?.account_type,
-					emailAddress: user?.email,
-					displayName: user?.name,
-					active: user?.account_status === "active",
-					timeZone: user?.zoneinfo,
-					locale: user?.locale,
-				})
-			);
+		if (!granted) return json({ code: 404, message: "No site with this cloud id is accessible with this token" }, 404, limited);
+		const matches = GATEWAY_ROUTES.filter((candidate) => candidate.product === product && candidate.path.test(path));
+		const route = matches.find((candidate) => candidate.method === request.method);
+		if (!route) {
+			return matches.length > 0
+				? json({ errorMessages: [`${request.method} is not allowed on ${path}`] }, 405, limited)
+				: json({ errorMessages: [`The Atlassian emulator does not implement ${path}`] }, 404, limited);
 		}
-		if (product === "jira" && path === "/rest/api/3/project/search") {
-			const denied = requireScope("read:jira-work");
-			if (denied) return denied;
-			const startAt = Number(url.searchParams.get("startAt") ?? 0);
-			const maxResults = Number(url.searchParams.get("maxResults") ?? 50);
-			const values = site.projects.slice(startAt, startAt + maxResults).map((project) => ({
-				self: `${base}/rest/api/3/project/${project.id}`,
-				id: project.id,
-				key: project.key,
-				name: project.name,
-				projectTypeKey: project.projectTypeKey,
-				simplified: false,
-				style: "classic",
-				isPrivate: false,
-			}));
-			return json({
-				self: `${base}/rest/api/3/project/search?startAt=${startAt}&maxResults=${maxResults}`,
-				maxResults,
-				startAt,
-				total: site.projects.length,
-				isLast: startAt + maxResults >= site.projects.length,
-				values,
+		if (!route.scopes.some((scope) => granted.scopes.includes(scope))) return scopeMismatch();
+		const response = await route.handle({
+			request,
+			url,
+			params: (route.path.exec(path) ?? []).slice(1),
+			site: granted.site,
+			user: this.#user(token.accountId)?.profile,
+			base: `https://api.atlassian.com/ex/${product}/${granted.site.id}`,
+		});
+		for (const [name, value] of Object.entries(limited)) response.headers.set(name, value);
+		return response;
+	}
+
+	/** The rate-limit headers for an admitted request, or the 429 once the window's budget is spent. */
+	#countAgainstRateLimit(): Record<string, string> | Response {
+		const limit = this.#rateLimit;
+		if (limit === null) return {};
+		const now = this.now();
+		const windowMs = limit.windowSeconds * 1000;
+		if (now - this.#rateWindow.startedAt >= windowMs) this.#rateWindow = { startedAt: now, count: 0 };
+		const resetAt = this.#rateWindow.startedAt + windowMs;
+		const headers = {
+			"X-RateLimit-Limit": String(limit.limit),
+			"X-RateLimit-Remaining": String(Math.max(0, limit.limit - this.#rateWindow.count - 1)),
+			// Atlassian's format: ISO 8601 to the minute.
+			"X-RateLimit-Reset": `${new Date(resetAt).toISOString().slice(0, 16)}Z`,
+		};
+		if (this.#rateWindow.count >= limit.limit) {
+			return json({ code: 429, message: "Rate limit exceeded" }, 429, {
+				...headers,
+				"X-RateLimit-Remaining": "0",
+				"Retry-After": String(Math.max(1, Math.ceil((resetAt - now) / 1000))),
+				"RateLimit-Reason": limit.reason ?? "jira-burst-based",
 			});
 		}
-		if (product === "confluence" && path === "/wiki/api/v2/spaces") {
-			return (
-				requireScope("read:confluence-space.summary") ??
-				json({
-					results: site.spaces.map((space) => ({ id: space.id, key: space.key, name: space.name, type: space.type, status: "current" })),
-					_links: { base: `${site.url}/wiki` },
-				})
-			);
-		}
-		return json({ errorMessages: [`The Atlassian emulator does not implement ${path}`] }, 404);
+		this.#rateWindow.count++;
+		return headers;
 	}
 }

@@ -22,11 +22,31 @@ export interface EmulatedSpace {
 	type: "global" | "personal";
 }
 
+/** A Jira issue: listed by `/rest/api/3/search/jql`, read, created, updated and deleted under `/rest/api/3/issue`. */
+export interface EmulatedIssue {
+	id: string;
+	/** `{projectKey}-{number}`; `project = KEY` in JQL matches on the prefix. */
+	key: string;
+	summary: string;
+	status: string;
+	issueType: string;
+}
+
+/** A Confluence page, listed by `/wiki/api/v2/pages` (filter with `space-id`). */
+export interface EmulatedPage {
+	id: string;
+	title: string;
+	spaceId: string;
+}
+
 export interface EmulatedSite extends Omit<AccessibleResource, "scopes"> {
 	/** Scopes this site's products can grant (the granted scopes are the intersection with the request). */
 	scopes: string[];
 	projects: EmulatedProject[];
 	spaces: EmulatedSpace[];
+	/** Jira issues; writes through the gateway change this list. */
+	issues?: EmulatedIssue[];
+	pages?: EmulatedPage[];
 }
 
 export interface EmulatedUser {
@@ -54,6 +74,8 @@ export const DEFAULT_SITE: EmulatedSite = {
 		"read:confluence-space.summary",
 		"read:confluence-content.all",
 		"read:confluence-user",
+		"read:space:confluence",
+		"read:page:confluence",
 	],
 	projects: [
 		{ id: "10000", key: "ENG", name: "Engineering", projectTypeKey: "software" },
@@ -63,6 +85,28 @@ export const DEFAULT_SITE: EmulatedSite = {
 	spaces: [
 		{ id: "65537", key: "DOCS", name: "Documentation", type: "global" },
 		{ id: "65538", key: "~mia", name: "Mia Krystof", type: "personal" },
+	],
+	issues: [
+		["ENG-1", "Rotate refresh tokens safely across workers", "Done", "Story"],
+		["ENG-2", "Handle 429 with Retry-After", "In Progress", "Task"],
+		["ENG-3", "Page through /search/jql with nextPageToken", "To Do", "Task"],
+		["ENG-4", "Tell scope errors from expired tokens", "To Do", "Bug"],
+		["ENG-5", "Store tokens in Postgres", "To Do", "Story"],
+		["OPS-1", "Page the on-call engineer on invalid_grant", "To Do", "Task"],
+		["OPS-2", "Renew the TLS certificate", "Done", "Task"],
+	].map(([key, summary, status, issueType], index) => ({
+		id: String(10_001 + index),
+		key: key as string,
+		summary: summary as string,
+		status: status as string,
+		issueType: issueType as string,
+	})),
+	pages: [
+		{ id: "98305", title: "Getting started", spaceId: "65537" },
+		{ id: "98306", title: "Architecture", spaceId: "65537" },
+		{ id: "98307", title: "Runbook: reconnecting Atlassian", spaceId: "65537" },
+		{ id: "98308", title: "Release notes", spaceId: "65537" },
+		{ id: "98309", title: "Notes", spaceId: "65538" },
 	],
 };
 

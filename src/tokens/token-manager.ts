@@ -1,5 +1,5 @@
-import { isReauthorizationRequired } from "../atlassian/reauthorization.js";
 import { ArcticFetchError, OAuth2RequestError } from "../oauth2/errors.js";
+import { isReauthorizationRequired } from "../oauth2/reauthorization.js";
 import { checkTimerDuration, MAX_TIMER_MS } from "../oauth2/timer-duration.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
@@ -52,6 +52,12 @@ export interface RefreshOptions extends RequestOptions {
 	 * (see `RefreshOutcomeUnknownError`): it works if that refresh never reached Atlassian, and revokes the grant if it did.
 	 */
 	retryUnknownOutcome?: boolean;
+	/**
+	 * The access token an API just refused with 401. When the current token set holds another one (a
+	 * concurrent caller or another process refreshed meanwhile), that set is returned and nothing is sent;
+	 * so N callers that see a 401 together cause one refresh, not N.
+	 */
+	rejectedAccessToken?: string;
 }
 
 export interface KeepAliveOptions extends RequestOptions {
@@ -157,9 +163,20 @@ export class TokenManager {
 		return (await this.#singleFlight(key, stored.version, false, options)).accessToken;
 	}
 
-	/** Forces a refresh, e.g. after an API answered 401. Concurrent calls share one refresh. */
+	/**
+	 * Forces a refresh, e.g. after an API answered 401 (pass its token as `rejectedAccessToken`). Concurrent
+	 * calls share one refresh.
+	 */
 	public async refresh(key: string, options?: RefreshOptions): Promise<StoredTokenSet> {
+		const rejected = options?.rejectedAccessToken;
+		const served = this.#served(key);
+		if (rejected !== undefined && served !== undefined && served.accessToken !== rejected) {
+			return served;
+		}
 		const stored = await this.#readUsable(key, options?.signal);
+		if (rejected !== undefined && stored.refreshSentAt === undefined && stored.accessToken !== rejected) {
+			return stored;
+		}
 		return this.#singleFlight(key, stored.version, true, options);
 	}
 

@@ -34,6 +34,6 @@ describe("Atlassian emulator through msw, on Atlassian's real hosts", () => {
 
 	it("records the requests it served", async () => {
 		await fetch("https://api.atlassian.com/me");
-		expect(emulator.requests).toEqual([{ method: "GET", path: "/me" }]);
+		expect(emulator.requests).toEqual([{ method: "GET", path: "/me", at: expect.any(Number) }]);
 	});
 });

@@ -4,6 +4,7 @@ import {
 	type Atlassian,
 	AtlassianAPIError,
 	type AtlassianOptions,
+	AtlassianScopeError,
 	createGatewayURL,
 	isReauthorizationRequired,
 	OAuth2RequestError,
@@ -13,12 +14,25 @@ import { type AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER } fr
 import { rejection } from "../support/rejection.js";
 
 export const REDIRECT_URI = DEFAULT_CLIENT.redirectURIs[0] as string;
-const ALL_SCOPES = ["read:me", "offline_access", "read:jira-work", "read:jira-user", "read:confluence-space.summary"];
+const ALL_SCOPES = [
+	"read:me",
+	"offline_access",
+	"read:jira-work",
+	"write:jira-work",
+	"read:jira-user",
+	"read:space:confluence",
+	"read:page:confluence",
+];
 
 export interface EmulatorFixture {
 	emulator: AtlassianEmulator;
 	/** An Atlassian client pointed at this emulator (msw: the real hosts; server: `hosts`). */
 	atlassian(options?: Partial<AtlassianOptions> & { clientSecret?: string; redirectURI?: string }): Atlassian;
+}
+
+/** The gateway origin a client talks to (msw: Atlassian's; loopback: the emulator's). */
+function gatewayOf(client: Atlassian): string {
+	return client.apiGateway;
 }
 
 /** The same behaviour, whichever way the emulator is reached (msw or a loopback port). */
@@ -46,7 +60,7 @@ export function emulatorScenarios(fixture: () => EmulatorFixture) {
 					url: DEFAULT_SITE.url,
 					name: DEFAULT_SITE.name,
 					avatarUrl: DEFAULT_SITE.avatarUrl,
-					scopes: ["read:jira-work", "read:jira-user", "read:confluence-space.summary"],
+					scopes: ["read:jira-work", "write:jira-work", "read:jira-user", "read:space:confluence", "read:page:confluence"],
 				},
 			]);
 			const projects = (await client.getResource(
@@ -168,15 +182,88 @@ export function emulatorScenarios(fixture: () => EmulatorFixture) {
 			expect(await rejection(client.refreshAccessToken(tokens.refreshToken()))).toMatchObject({ code: "invalid_grant", status: 403 });
 		});
 
-		it("a missing scope is 403 on the API", async () => {
-			const { client, tokens } = await signIn(["read:jira-user", "offline_access"]);
+		it("a missing scope is Atlassian's scope-mismatch 401, with its failure category", async () => {
+			const { client, tokens, emulator } = await signIn(["read:jira-user", "read:confluence-space.summary", "offline_access"]);
 			const me = await rejection(client.getUser(tokens.accessToken()));
-			expect(me).toMatchObject({ status: 403 });
+			expect(me).toBeInstanceOf(AtlassianScopeError);
 			const projects = await rejection(
 				client.getResource(tokens.accessToken(), createGatewayURL(client, "jira", DEFAULT_SITE.id, "rest/api/3/project/search")),
 			);
-			expect(projects).toBeInstanceOf(AtlassianAPIError);
-			expect((projects as AtlassianAPIError).status).toBe(403);
+			expect(projects).toMatchObject({ name: "AtlassianScopeError", status: 401, data: { message: "Unauthorized; scope does not match" } });
+			// Confluence v2 takes granular scopes only: the classic one does not admit it.
+			const spaces = await rejection(
+				client.getResource(tokens.accessToken(), createGatewayURL(client, "confluence", DEFAULT_SITE.id, "wiki/api/v2/spaces")),
+			);
+			expect(spaces).toBeInstanceOf(AtlassianScopeError);
+			const raw = await fetch(new URL(`/ex/jira/${DEFAULT_SITE.id}/rest/api/3/project/search`, gatewayOf(client)), {
+				headers: { Authorization: `Bearer ${tokens.accessToken()}` },
+			});
+			expect(raw.status).toBe(401);
+			expect(raw.headers.get("x-failure-category")).toBe("FAILURE_CLIENT_SCOPE_CHECK");
+			expect(emulator.requests.filter((request) => request.path === "/oauth/token")).toHaveLength(1);
+		});
+
+		it("an expired access token is a plain 401, without the scope category", async () => {
+			const { client, tokens, emulator } = await signIn();
+			emulator.advanceTime(3601 * 1000);
+			const error = await rejection(
+				client.getResource(tokens.accessToken(), createGatewayURL(client, "jira", DEFAULT_SITE.id, "rest/api/3/myself")),
+			);
+			expect(error).toBeInstanceOf(AtlassianAPIError);
+			expect(error).not.toBeInstanceOf(AtlassianScopeError);
+			expect(error).toMatchObject({ status: 401, data: { code: 401, message: "Unauthorized" } });
+		});
+
+		it("creates, reads, updates and deletes a Jira issue", async () => {
+			const { client, tokens } = await signIn();
+			const issues = createGatewayURL(client, "jira", DEFAULT_SITE.id, "rest/api/3/issue");
+			const call = (url: URL, method: string, body?: unknown) =>
+				fetch(url, {
+					method,
+					headers: { Authorization: `Bearer ${tokens.accessToken()}`, "Content-Type": "application/json" },
+					body: body === undefined ? undefined : JSON.stringify(body),
+				});
+			const created = await call(issues, "POST", {
+				fields: { project: { key: "ENG" }, summary: "From a test", issuetype: { name: "Bug" } },
+			});
+			expect(created.status).toBe(201);
+			const { key } = (await created.json()) as { key: string };
+			expect(key).toBe("ENG-6");
+			const issue = createGatewayURL(client, "jira", DEFAULT_SITE.id, `rest/api/3/issue/${key}`);
+			expect((await call(issue, "PUT", { fields: { summary: "Renamed" } })).status).toBe(204);
+			expect(await client.getResource(tokens.accessToken(), issue)).toMatchObject({
+				key,
+				fields: { summary: "Renamed", issuetype: { name: "Bug" } },
+			});
+			expect((await call(issue, "DELETE")).status).toBe(204);
+			expect(await rejection(client.getResource(tokens.accessToken(), issue))).toMatchObject({ status: 404 });
+			const invalid = await call(issues, "POST", { fields: { project: { key: "NOPE" } } });
+			expect(invalid.status).toBe(400);
+			expect(await invalid.json()).toMatchObject({ errors: { project: expect.any(String), summary: expect.any(String) } });
+		});
+
+		it("rate-limits the product APIs with Retry-After and Atlassian's headers", async () => {
+			const { client, tokens, emulator } = await signIn();
+			emulator.setGatewayRateLimit({ limit: 2, windowSeconds: 30 });
+			const myself = createGatewayURL(client, "jira", DEFAULT_SITE.id, "rest/api/3/myself");
+			const get = () => fetch(myself, { headers: { Authorization: `Bearer ${tokens.accessToken()}` } });
+			const first = await get();
+			expect(first.status).toBe(200);
+			expect(first.headers.get("x-ratelimit-remaining")).toBe("1");
+			expect((await get()).status).toBe(200);
+			const limited = await get();
+			expect(limited.status).toBe(429);
+			expect(Object.fromEntries(limited.headers)).toMatchObject({
+				"retry-after": "30",
+				"x-ratelimit-limit": "2",
+				"x-ratelimit-remaining": "0",
+				"ratelimit-reason": "jira-burst-based",
+				"x-ratelimit-reset": expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/),
+			});
+			emulator.advanceTime(30_000);
+			expect((await get()).status).toBe(200);
+			emulator.setGatewayRateLimit(null);
+			expect((await get()).headers.get("x-ratelimit-limit")).toBeNull();
 		});
 
 		it("an unknown cloud id is 404", async () => {
@@ -192,6 +279,15 @@ export function emulatorScenarios(fixture: () => EmulatorFixture) {
 	});
 
 	describe("faults", () => {
+		it("can set headers and answer 204", async () => {
+			const { client, tokens, emulator } = await signIn();
+			emulator.injectFault({ pathPrefix: "/ex/", status: 204 });
+			emulator.injectFault({ pathPrefix: "/ex/", status: 503, body: "{}", headers: { "Retry-After": "3" } });
+			const url = createGatewayURL(client, "jira", DEFAULT_SITE.id, "rest/api/3/myself");
+			expect(await client.getResource(tokens.accessToken(), url)).toBeNull();
+			expect(await rejection(client.getResource(tokens.accessToken(), url))).toMatchObject({ status: 503, retryAfterSeconds: 3 });
+		});
+
 		it("serves injected 5xx, HTML error pages and slow responses once each", async () => {
 			const { client, tokens, emulator } = await signIn();
 			emulator.injectFault({ pathPrefix: "/oauth/token", status: 503, body: '{"error":"temporarily_unavailable"}' });

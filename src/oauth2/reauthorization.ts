@@ -1,4 +1,4 @@
-import { OAuth2RequestError } from "../oauth2/errors.js";
+import { OAuth2RequestError } from "./errors.js";
 
 /**
  * True when only a new sign-in can fix the failure:

@@ -5,14 +5,15 @@ import {
 	ArcticFetchError,
 	Atlassian,
 	AtlassianAPIError,
+	AtlassianScopeError,
 	AtlassianScopes,
 	createGatewayURL,
 	OAuth2RequestError,
 	UnexpectedErrorResponseBodyError,
 	UnexpectedResponseError,
-} from "../src/index.js";
-import { useMswServer } from "./support/msw.js";
-import { rejection } from "./support/rejection.js";
+} from "../../src/index.js";
+import { useMswServer } from "../support/msw.js";
+import { rejection } from "../support/rejection.js";
 
 const server = useMswServer();
 const TOKEN = "eyJ-access-token-value";
@@ -117,11 +118,62 @@ describe("API errors", () => {
 		expect(error.data).toEqual(body);
 	});
 
-	it("401 and 403 say what to do", async () => {
+	it("401, 403 and 429 say what to do", async () => {
 		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json({}, { status: 401 })));
-		expect((await rejection(atlassian.getUser(TOKEN))).message).toMatch(/refresh/);
+		expect((await rejection(atlassian.getUser(TOKEN))).message).toMatch(/expired or invalid; refresh it and retry once/);
 		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json({}, { status: 403 })));
-		expect((await rejection(atlassian.getUser(TOKEN))).message).toMatch(/scope/);
+		expect((await rejection(atlassian.getUser(TOKEN))).message).toMatch(/lacks permission/);
+		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json({}, { status: 429, headers: { "Retry-After": "7" } })));
+		expect((await rejection(atlassian.getUser(TOKEN))).message).toMatch(/rate limited; retry after 7 s/);
+	});
+
+	it("the scope-mismatch 401 is an AtlassianScopeError, by its header or by its message, and never says refresh", async () => {
+		const scopeBody = { code: 401, message: "Unauthorized; scope does not match" };
+		server.use(
+			http.get("https://api.atlassian.com/me", () =>
+				HttpResponse.json(scopeBody, { status: 401, headers: { "X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK" } }),
+			),
+		);
+		const byHeader = (await rejection(atlassian.getUser(TOKEN))) as AtlassianScopeError;
+		expect(byHeader).toBeInstanceOf(AtlassianScopeError);
+		expect(byHeader).toBeInstanceOf(AtlassianAPIError);
+		expect(byHeader).toMatchObject({ name: "AtlassianScopeError", status: 401, data: scopeBody });
+		expect(byHeader.message).toMatch(/refreshing will not help/);
+		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json(scopeBody, { status: 401 })));
+		expect(await rejection(atlassian.getUser(TOKEN))).toBeInstanceOf(AtlassianScopeError);
+		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json({ code: 401, message: "Unauthorized" }, { status: 401 })));
+		expect(await rejection(atlassian.getUser(TOKEN))).not.toBeInstanceOf(AtlassianScopeError);
+	});
+
+	it("a 429 carries Retry-After and the rate-limit headers as typed fields", async () => {
+		server.use(
+			http.get(
+				"https://api.atlassian.com/me",
+				() =>
+					new HttpResponse(null, {
+						status: 429,
+						headers: {
+							"Retry-After": "12",
+							"X-RateLimit-Limit": "100",
+							"X-RateLimit-Remaining": "0",
+							"X-RateLimit-Reset": "2026-11-25T10:15Z",
+							"RateLimit-Reason": "jira-burst-based",
+						},
+					}),
+			),
+		);
+		const error = (await rejection(atlassian.getUser(TOKEN))) as AtlassianAPIError;
+		expect(error).toMatchObject({
+			status: 429,
+			data: null,
+			retryAfterSeconds: 12,
+			rateLimit: { limit: 100, remaining: 0, reset: "2026-11-25T10:15Z", reason: "jira-burst-based" },
+		});
+		server.use(http.get("https://api.atlassian.com/me", () => HttpResponse.json({}, { status: 500 })));
+		expect(await rejection(atlassian.getUser(TOKEN))).toMatchObject({
+			retryAfterSeconds: null,
+			rateLimit: { limit: null, remaining: null, reset: null, reason: null },
+		});
 	});
 
 	it("never follows a redirect with the bearer token", async () => {
@@ -194,6 +246,33 @@ describe("createGatewayURL and getResource", () => {
 		);
 		const page = await atlassian.getResource(TOKEN, createGatewayURL(atlassian, "jira", CLOUD_ID, "rest/api/3/project/search"));
 		expect(page).toEqual({ values: [{ key: "ENG" }], auth: `Bearer ${TOKEN}` });
+	});
+
+	it("getResource returns null for a 204", async () => {
+		server.use(http.get(`https://api.atlassian.com/ex/jira/${CLOUD_ID}/rest/api/3/nothing`, () => new HttpResponse(null, { status: 204 })));
+		expect(await atlassian.getResource(TOKEN, createGatewayURL(atlassian, "jira", CLOUD_ID, "rest/api/3/nothing"))).toBeNull();
+	});
+
+	it.each([
+		["another origin", "https://evil.example/ex/jira/x"],
+		["the site's own host", "https://your-domain.atlassian.net/rest/api/3/myself"],
+		["plain http on the gateway host", "http://api.atlassian.com/me"],
+		["a look-alike host", "https://api.atlassian.com.evil.example/me"],
+		["user info", "https://user@api.atlassian.com/me"],
+		["another port", "https://api.atlassian.com:8443/me"],
+	])("getResource refuses %s with a TypeError and sends nothing", async (_, url) => {
+		let sent = 0;
+		const counting = new Atlassian("id", "secret", "https://app.example/callback", {
+			fetch: async () => {
+				sent++;
+				return HttpResponse.json({});
+			},
+		});
+		const error = await rejection(counting.getResource(TOKEN, url));
+		expect(error).toBeInstanceOf(TypeError);
+		expect((error as Error).message).toMatch(/Refusing to send an Atlassian access token/);
+		expect((error as Error).message).not.toContain(TOKEN);
+		expect(sent).toBe(0);
 	});
 });
 

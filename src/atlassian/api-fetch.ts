@@ -1,0 +1,179 @@
+import { ArcticFetchError } from "../oauth2/errors.js";
+import { redactCause } from "../oauth2/redaction.js";
+import { checkTimerDuration } from "../oauth2/timer-duration.js";
+import { type FetchFunction, type RequestOptions, sendForResponse } from "../oauth2/transport.js";
+import { isScopeMismatch, retryAfterSeconds } from "./api-error.js";
+import { getConfiguration } from "./configuration.js";
+import { gatewayURL } from "./resource-request.js";
+
+/** What `createAtlassianFetch` needs of a `TokenManager`: a current access token, and a refresh after a 401. */
+export interface AccessTokenSource {
+	getAccessToken(key: string, options?: RequestOptions): Promise<string>;
+	refresh(key: string, options?: RequestOptions & { rejectedAccessToken?: string }): Promise<{ accessToken: string }>;
+}
+
+/** A fixed access token, or a connection of a `TokenManager` (then a 401 for an expired token is refreshed once). */
+export type AtlassianFetchCredentials = { accessToken: string } | { tokens: AccessTokenSource; key: string };
+
+export interface AtlassianRetryOptions {
+	/** Retries after the first attempt. Default 4. */
+	maxRetries?: number;
+	/** Most time spent waiting across all retries of one call; a wait that would pass it is not started, and the 429 is returned. Default 60 000. */
+	maxWaitMs?: number;
+	/** First backoff when the answer has no `Retry-After`; doubled on each retry up to 30 s, with jitter ×0.7–1.3. Default 5 000. */
+	initialDelayMs?: number;
+	/** Also retry POST and PATCH, which are not idempotent: a write the server performed may then be performed twice. Default `false`. */
+	retryNonIdempotent?: boolean;
+}
+
+export interface AtlassianFetchOptions {
+	/** How 429 (and 503 with `Retry-After`) answers are waited out and retried; `false`: never retry. */
+	retry?: AtlassianRetryOptions | false;
+	/** Called before each wait, e.g. to log or count rate limiting. */
+	onRetry?: (event: { attempt: number; delayMs: number; status: number; url: string }) => void;
+}
+
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * A function with `fetch`'s signature that calls Atlassian's API gateway as the signed-in user, so any
+ * fetch-based REST client can run on it. It refuses, with a `TypeError` and nothing sent, a URL off this
+ * client's gateway; adds the bearer token; refreshes once on a 401 for an expired token (never on the
+ * scope-mismatch 401); waits out 429 and 503-with-`Retry-After` for idempotent methods; and returns every
+ * other response as it is. It throws only what `fetch` would (`ArcticFetchError` for network faults,
+ * timeouts and aborts) and what getting a token throws (e.g. `OAuth2RequestError` `invalid_grant`: sign in again).
+ */
+export function createAtlassianFetch(
+	atlassian: object,
+	credentials: AtlassianFetchCredentials,
+	options: AtlassianFetchOptions = {},
+): FetchFunction {
+	const { apiGateway, transport } = getConfiguration(atlassian);
+	const retry = retryPolicy(options.retry);
+	const source = "tokens" in credentials ? credentials : undefined;
+	if (source === undefined && typeof (credentials as { accessToken?: unknown }).accessToken !== "string") {
+		throw new TypeError("credentials must be { accessToken } or { tokens: TokenManager, key }");
+	}
+	return async (input, init) => {
+		const url = gatewayURL(input, apiGateway).href;
+		const request = await outgoing(input, init);
+		const { method, headers, body, signal } = request;
+		let accessToken =
+			source === undefined
+				? (credentials as { accessToken: string }).accessToken
+				: await source.tokens.getAccessToken(source.key, { signal });
+		let refreshed = false;
+		let waitedMs = 0;
+		for (let attempt = 0; ; attempt++) {
+			headers.set("Authorization", `Bearer ${accessToken}`);
+			const response = await sendForResponse({ url, method, headers, body, credentials: [accessToken] }, transport, { signal });
+			const replayable = !(body instanceof ReadableStream);
+			if (response.status === 401 && source !== undefined && !refreshed && replayable && !(await isScopeMismatchResponse(response))) {
+				refreshed = true;
+				discard(response);
+				accessToken = (await source.tokens.refresh(source.key, { signal, rejectedAccessToken: accessToken })).accessToken;
+				continue;
+			}
+			const delayMs = replayable ? retryDelayMs(response, method, attempt, retry) : null;
+			if (delayMs === null || waitedMs + delayMs > retry.maxWaitMs) {
+				return response;
+			}
+			discard(response);
+			options.onRetry?.({ attempt: attempt + 1, delayMs, status: response.status, url });
+			await sleep(delayMs, signal, [accessToken]);
+			waitedMs += delayMs;
+		}
+	};
+}
+
+interface RetryPolicy {
+	maxRetries: number;
+	maxWaitMs: number;
+	initialDelayMs: number;
+	retryNonIdempotent: boolean;
+}
+
+function retryPolicy(options: AtlassianRetryOptions | false | undefined): RetryPolicy {
+	if (options === false) {
+		return { maxRetries: 0, maxWaitMs: 0, initialDelayMs: 1, retryNonIdempotent: false };
+	}
+	const maxRetries = options?.maxRetries ?? 4;
+	if (!(Number.isInteger(maxRetries) && maxRetries >= 0)) {
+		throw new TypeError(`retry.maxRetries must be a whole number, 0 or more, got ${String(maxRetries)}`);
+	}
+	return {
+		maxRetries,
+		maxWaitMs: checkTimerDuration("retry.maxWaitMs", options?.maxWaitMs ?? 60_000, 0),
+		initialDelayMs: checkTimerDuration("retry.initialDelayMs", options?.initialDelayMs ?? 5_000),
+		retryNonIdempotent: options?.retryNonIdempotent === true,
+	};
+}
+
+/** How long to wait before retrying `response`, or `null` when it is not retried. */
+function retryDelayMs(response: Response, method: string, attempt: number, retry: RetryPolicy): number | null {
+	const seconds = retryAfterSeconds(response.headers);
+	const retryable = response.status === 429 || (response.status === 503 && seconds !== null);
+	if (!retryable || attempt >= retry.maxRetries || !(retry.retryNonIdempotent || IDEMPOTENT_METHODS.has(method))) {
+		return null;
+	}
+	if (seconds !== null) {
+		// Never earlier than Retry-After (Atlassian answers an early retry with a longer one); a little later,
+		// so that clients told the same moment do not all come back at once.
+		return Math.ceil(seconds * 1000 * (1 + 0.2 * Math.random()) + 250 * Math.random());
+	}
+	const backoff = Math.min(MAX_BACKOFF_MS, retry.initialDelayMs * 2 ** attempt);
+	return Math.ceil(backoff * (0.7 + 0.6 * Math.random()));
+}
+
+/** The request's method, headers (a copy we may add to), a replayable body, and signal, from either fetch form. */
+async function outgoing(
+	input: string | URL | Request,
+	init: RequestInit | undefined,
+): Promise<{ method: string; headers: Headers; body: BodyInit | null | undefined; signal: AbortSignal | undefined }> {
+	if (!(input instanceof Request)) {
+		const headers = new Headers(init?.headers);
+		if (!headers.has("accept")) headers.set("Accept", "application/json");
+		return { method: (init?.method ?? "GET").toUpperCase(), headers, body: init?.body, signal: init?.signal ?? undefined };
+	}
+	const request = init === undefined ? input : new Request(input, init);
+	const headers = new Headers(request.headers);
+	if (!headers.has("accept")) headers.set("Accept", "application/json");
+	// Read once, so that a retry can send it again.
+	const body = request.body === null ? undefined : await request.arrayBuffer();
+	return { method: request.method.toUpperCase(), headers, body, signal: request.signal };
+}
+
+/** A 401 is a scope mismatch by its header, or by its message when a proxy dropped the header; the body stays readable. */
+async function isScopeMismatchResponse(response: Response): Promise<boolean> {
+	if (isScopeMismatch(401, response.headers, undefined)) {
+		return true;
+	}
+	try {
+		return isScopeMismatch(401, response.headers, JSON.parse(await response.clone().text()));
+	} catch {
+		return false;
+	}
+}
+
+function discard(response: Response): void {
+	response.body?.cancel().catch(() => {});
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, secrets: string[]): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal?.aborted) {
+			reject(new ArcticFetchError(redactCause(signal.reason, secrets)));
+			return;
+		}
+		const onAbort = () => {
+			clearTimeout(timer);
+			reject(new ArcticFetchError(redactCause(signal?.reason, secrets)));
+		};
+		const timer = setTimeout(() => {
+			signal?.removeEventListener("abort", onAbort);
+			resolve();
+		}, ms);
+		signal?.addEventListener("abort", onAbort, { once: true });
+	});
+}
