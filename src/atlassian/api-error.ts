@@ -90,7 +90,8 @@ export function retryAfterSeconds(headers: Headers | undefined, now = Date.now()
 	if (/^\d+$/.test(value)) {
 		return Number(value);
 	}
-	const date = Date.parse(value);
+	// An HTTP date names its day and month ("Wed, 25 Nov 2026 10:00:30 GMT"); Date.parse alone would take "-5" for a year.
+	const date = /[a-z]/i.test(value) ? Date.parse(value) : Number.NaN;
 	return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
 

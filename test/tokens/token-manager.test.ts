@@ -137,6 +137,22 @@ describe("TokenManager", () => {
 		expect((seen as unknown as StoredTokenSet).refreshSentAt).toBeTypeOf("number");
 	});
 
+	it("refresh({ rejectedAccessToken }) refreshes only while that token is still the current one", async () => {
+		const { endpoint, manager, signIn } = setup();
+		await signIn();
+		// Callers that saw a 401 on at-0 arrive one after another: the first refreshes, the rest get its result.
+		expect((await manager.refresh("conn", { rejectedAccessToken: "at-0" })).accessToken).toBe("at-1");
+		expect((await manager.refresh("conn", { rejectedAccessToken: "at-0" })).accessToken).toBe("at-1");
+		expect(endpoint.requests).toBe(1);
+		// And together: one refresh.
+		const together = await Promise.all(Array.from({ length: 5 }, () => manager.refresh("conn", { rejectedAccessToken: "at-1" })));
+		expect(together.map((set) => set.accessToken)).toEqual(Array(5).fill("at-2"));
+		expect(endpoint.requests).toBe(2);
+		// Without it, refresh() forces one every time.
+		await manager.refresh("conn");
+		expect(endpoint.requests).toBe(3);
+	});
+
 	it("keeps the previous refresh token when Atlassian answers without one", async () => {
 		const { endpoint, store, manager, signIn } = setup();
 		await signIn();
