@@ -13,8 +13,10 @@ export interface AtlassianRateLimit {
 	reason: string | null;
 }
 
-/** The gateway's mark on a 401 for a token that lacks the endpoint's scope. */
-export const SCOPE_CHECK_FAILURE = "FAILURE_CLIENT_SCOPE_CHECK";
+const ADVICE: Record<number, string> = {
+	401: "the access token is expired or invalid; refresh it and retry once",
+	403: "the user or the app lacks permission for this resource",
+};
 
 /**
  * An Atlassian API (resource server) refused a request: `/me`, `/oauth/token/accessible-resources`
@@ -32,17 +34,23 @@ export class AtlassianAPIError extends Error {
 	public retryAfterSeconds: number | null;
 	public rateLimit: AtlassianRateLimit;
 
-	constructor(status: number, data: unknown, headers?: Headers) {
-		super(`Atlassian API error (HTTP ${status})${adviceFor(status, headers)}`);
+	constructor(status: number, data: unknown, headers = new Headers()) {
+		const seconds = retryAfterSeconds(headers);
+		const advice = status === 429 ? `rate limited; retry ${seconds === null ? "later, with backoff" : `after ${seconds} s`}` : ADVICE[status];
+		super(`Atlassian API error (HTTP ${status})${advice ? `: ${advice}` : ""}`);
 		this.name = "AtlassianAPIError";
 		this.status = status;
 		this.data = data;
-		this.retryAfterSeconds = retryAfterSeconds(headers);
+		this.retryAfterSeconds = seconds;
+		const count = (name: string) => {
+			const value = headers.get(name);
+			return value && /^\d+$/.test(value) ? Number(value) : null;
+		};
 		this.rateLimit = {
-			limit: headerNumber(headers, "x-ratelimit-limit"),
-			remaining: headerNumber(headers, "x-ratelimit-remaining"),
-			reset: headers?.get("x-ratelimit-reset") ?? null,
-			reason: headers?.get("ratelimit-reason") ?? null,
+			limit: count("x-ratelimit-limit"),
+			remaining: count("x-ratelimit-remaining"),
+			reset: headers.get("x-ratelimit-reset"),
+			reason: headers.get("ratelimit-reason"),
 		};
 	}
 }
@@ -57,7 +65,8 @@ export class AtlassianScopeError extends AtlassianAPIError {
 	constructor(data: unknown, headers?: Headers) {
 		super(401, data, headers);
 		this.name = "AtlassianScopeError";
-		this.message = `Atlassian API error (HTTP 401): ${SCOPE_ADVICE}`;
+		this.message =
+			"Atlassian API error (HTTP 401): the access token lacks a scope this API needs, and refreshing will not help: add the scope to the app, request it and have the user consent again";
 	}
 }
 
@@ -67,54 +76,24 @@ export function atlassianAPIError(status: number, data: unknown, headers: Header
 }
 
 /**
- * True for the gateway's scope-mismatch 401: its `X-Failure-Category` header, or (were the header stripped
- * by a proxy) its message. Such a 401 is never a reason to refresh.
+ * True for the gateway's scope-mismatch 401: its `X-Failure-Category: FAILURE_CLIENT_SCOPE_CHECK` header, or
+ * (were the header stripped by a proxy) its message. Such a 401 is never a reason to refresh.
  */
 export function isScopeMismatch(status: number, headers: Headers, data: unknown): boolean {
-	if (status !== 401) {
-		return false;
-	}
-	if (headers.get("x-failure-category") === SCOPE_CHECK_FAILURE) {
-		return true;
-	}
-	const message = typeof data === "object" && data !== null ? (data as { message?: unknown }).message : undefined;
-	return typeof message === "string" && message.includes("scope does not match");
+	return (
+		status === 401 &&
+		(headers.get("x-failure-category") === "FAILURE_CLIENT_SCOPE_CHECK" ||
+			String((data as { message?: unknown } | null)?.message).includes("scope does not match"))
+	);
 }
 
 /** `Retry-After` (RFC 9110 §10.2.3) in seconds: delay-seconds, or an HTTP date turned into seconds from now (never negative). */
-export function retryAfterSeconds(headers: Headers | undefined, now = Date.now()): number | null {
-	const value = headers?.get("retry-after")?.trim();
-	if (!value) {
-		return null;
-	}
+export function retryAfterSeconds(headers: Headers, now = Date.now()): number | null {
+	const value = headers.get("retry-after")?.trim() ?? "";
 	if (/^\d+$/.test(value)) {
 		return Number(value);
 	}
 	// An HTTP date names its day and month ("Wed, 25 Nov 2026 10:00:30 GMT"); Date.parse alone would take "-5" for a year.
 	const date = /[a-z]/i.test(value) ? Date.parse(value) : Number.NaN;
 	return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
-}
-
-function headerNumber(headers: Headers | undefined, name: string): number | null {
-	const value = headers?.get(name)?.trim();
-	return value && /^\d+$/.test(value) ? Number(value) : null;
-}
-
-const SCOPE_ADVICE =
-	"the access token lacks a scope this API needs, and refreshing will not help: add the scope to the app, request it in the authorization URL and have the user consent again";
-
-function adviceFor(status: number, headers: Headers | undefined): string {
-	if (status === 401) {
-		return headers?.get("x-failure-category") === SCOPE_CHECK_FAILURE
-			? `: ${SCOPE_ADVICE}`
-			: ": the access token is expired or invalid; refresh it and retry once";
-	}
-	if (status === 403) {
-		return ": the user or the app lacks permission for this resource";
-	}
-	if (status === 429) {
-		const seconds = retryAfterSeconds(headers);
-		return `: rate limited; retry ${seconds === null ? "later, with backoff" : `after ${seconds} s`}`;
-	}
-	return "";
 }

@@ -1,4 +1,4 @@
-import { encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { encodeBase64urlNoPadding } from "./base64url.js";
 import { randomBytes } from "./random.js";
 import { sha256 } from "./sha256.js";
 

@@ -1,4 +1,4 @@
-import { encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { encodeBase64urlNoPadding } from "./base64url.js";
 import { randomBytes } from "./random.js";
 
 /** 32 random bytes, base64url without padding (43 characters). Store it, then compare it on the callback. */

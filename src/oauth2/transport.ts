@@ -61,11 +61,6 @@ export function requestSecrets(transport: Transport, credentials: readonly (stri
 	return own.length === 0 ? transport.secrets : [...transport.secrets, ...own];
 }
 
-/** Thrown inside `readBody` when the body exceeds the cap; turned into UnexpectedResponseError by `send`. */
-class OversizedBody {
-	constructor(public status: number) {}
-}
-
 /**
  * Sends one request and reads its body, under one deadline that covers both, and that fires even when
  * a custom fetch ignores the abort signal. Never follows redirects: credentials must not travel to a
@@ -80,10 +75,8 @@ export async function send(request: OutgoingRequest, transport: Transport, optio
 		});
 		return { status: response.status, headers: response.headers, json: parseJson(text), receivedAt: Date.now(), secrets };
 	} catch (error) {
-		if (error instanceof OversizedBody) {
-			throw new UnexpectedResponseError(error.status);
-		}
-		throw new ArcticFetchError(redactCause(error, secrets));
+		// An oversized body is a response, just not one we read; everything else is a failure to get one.
+		throw error instanceof UnexpectedResponseError ? error : new ArcticFetchError(redactCause(error, secrets));
 	}
 }
 
@@ -174,7 +167,7 @@ async function readBody(response: Response, controller: AbortController): Promis
 			// Not awaited: a stalled stream must not hold the caller, and abort() already tears the connection down.
 			reader.cancel().catch(() => {});
 			controller.abort();
-			throw new OversizedBody(response.status);
+			throw new UnexpectedResponseError(response.status);
 		}
 		const chunk = await reader.read();
 		if (chunk.done) {
@@ -182,9 +175,6 @@ async function readBody(response: Response, controller: AbortController): Promis
 		}
 		total += chunk.value.byteLength;
 		chunks.push(chunk.value);
-	}
-	if (chunks.length === 1) {
-		return new TextDecoder().decode(chunks[0]);
 	}
 	const bytes = new Uint8Array(total);
 	let offset = 0;

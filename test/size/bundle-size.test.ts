@@ -12,18 +12,24 @@ const bundle = (contents: string) => measureBundle(contents, root);
 // +96 B for redaction that sees a Headers or Request attached to a failure and every encoding of the grant's
 // credentials, and +675 B for PKCE on Atlassian (issue #12): `createAuthorizationURL(state, scopes, { codeVerifier })`
 // is a synchronous method, so its SHA-256 (our own, 0.4 KB) is in every sign-in bundle.
-const SIGN_IN_BUDGET = 5_000;
+// Issue #13 added about 0.8 KB: getUser/getResource (methods of Atlassian, so in every sign-in bundle) now tell
+// the scope-mismatch 401 from an expired token, read Retry-After and the rate-limit headers, and refuse a URL off
+// the gateway. The one shared transport itself costs about 80 B, after our own base64url took 140 B away.
+const SIGN_IN_BUDGET = 5_650;
 // The fault-tolerant lifecycle (fenced writes, the renewed lease, recovery inside the reuse window, key
 // rotation, waiting for replicas) added about 3.1 KB to the main entry and nothing to the sign-in bundle.
 // Issue #12 added about 0.4 KB more (cookie checks, isConsentDeclined, redaction) and took 2.2 KB away: our own
 // SHA-256 replaced @oslojs/crypto's SHA-2 module, whose SHA-224/384/512 no bundler could drop.
 // The granular Jira and Confluence scopes (#12) added about 0.3 KB of strings.
-const MAIN_ENTRY_BUDGET = 13_200;
+// Issue #13 added about 2.8 KB: createAtlassianFetch, paginate, selectSite and their errors.
+const MAIN_ENTRY_BUDGET = 15_900;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');
 	const mainEntry = await bundle('export * from "./src/index.ts";');
-	const floor = await bundle('import { send, toTokens } from "./src/oauth2/transport.ts"; globalThis.keep = [send, toTokens];');
+	const floor = await bundle(
+		'import { send } from "./src/oauth2/transport.ts"; import { processTokenResponse } from "./src/oauth2/endpoint-responses.ts"; globalThis.keep = [send, processTokenResponse];',
+	);
 	const arctic = await bundle('import { Atlassian, generateState } from "arctic"; globalThis.keep = [Atlassian, generateState];');
 	console.log(
 		`bundle size (minified + gzip -9): { Atlassian, generateState } ${signIn.gzipped} B (arctic@3.7.0: ${arctic.gzipped} B); ` +
