@@ -159,6 +159,20 @@ const loopRefresh = await compare({
 	"bare fetch with a deadline": () => bareFetchWithDeadline(refreshBody),
 });
 record("refreshAccessToken (loopback)", loopRefresh);
+// 4. A gateway GET: createAtlassianFetch (gateway check, bearer header, deadline, retry policy) next to a bare
+// fetch sending the same headers; both read the body.
+const ACCESS_TOKEN = "bench-access-token";
+const apiURL = `${origin}/ex/jira/1324a887-45db-1bf4-1e99-ef0ff456d421/rest/api/3/myself`;
+const gatewayFetch = ours.createAtlassianFetch(loopbackAtlassian, { accessToken: ACCESS_TOKEN });
+const loopGateway = await compare({
+	"atlassian-3lo": async () => (await gatewayFetch(apiURL)).text(),
+	"bare fetch, same headers": async () =>
+		(await fetch(apiURL, { headers: { Authorization: `Bearer ${ACCESS_TOKEN}`, Accept: "application/json" } })).text(),
+});
+record("createAtlassianFetch GET (loopback)", loopGateway);
+ratios.push(
+	`createAtlassianFetch GET (loopback): ${(1 / ratio(loopGateway, "atlassian-3lo", "bare fetch, same headers")).toFixed(3)}× the bare fetch's time per call (target ≤ 1.10×)`,
+);
 server.disconnect();
 server.kill();
 for (const [name, result] of [

@@ -1,10 +1,12 @@
 // The demo app: "Sign in with Atlassian" built only on the library's public API.
 // In your own app, import from "atlassian-3lo" instead of "../src/index.js".
 import {
+	type AccessibleResource,
 	type Atlassian,
-	AtlassianAPIError,
+	AtlassianScopeError,
 	AuthorizationCallbackError,
 	clearLoginStateCookie,
+	createAtlassianFetch,
 	createGatewayURL,
 	createLoginResponse,
 	generateState,
@@ -12,6 +14,9 @@ import {
 	isReauthorizationRequired,
 	MemoryTokenStore,
 	OAuth2RequestError,
+	paginate,
+	SiteNotAccessibleError,
+	selectSite,
 	TokenManager,
 	validateLoginCallback,
 } from "../src/index.js";
@@ -63,7 +68,18 @@ export function createDemoApp({ atlassian, providerLabel }: DemoAppOptions): (re
 	const tokens = new TokenManager(atlassian, { store: new MemoryTokenStore() });
 	const sessions = new Map<string, Session>();
 
-	async function home(session: Session | undefined): Promise<Response> {
+	/** The site whose projects are shown: the one picked (`?site=<cloud id>`), or the only one; never "the first". */
+	function chosenSite(sites: AccessibleResource[], picked: string | null): AccessibleResource | undefined {
+		if (picked === null) return sites.length === 1 ? sites[0] : undefined;
+		try {
+			return selectSite(sites, picked);
+		} catch (error) {
+			if (error instanceof SiteNotAccessibleError) return undefined;
+			throw error;
+		}
+	}
+
+	async function home(session: Session | undefined, url: URL): Promise<Response> {
 		if (session === undefined) {
 			return page(
 				"Sign in with Atlassian",
@@ -76,27 +92,28 @@ export function createDemoApp({ atlassian, providerLabel }: DemoAppOptions): (re
 			atlassian.getAccessibleResources(accessToken),
 			tokens.getTokenSet(session.connection),
 		]);
-		let projects = "<p>No site was shared with this app.</p>";
-		const site = sites[0];
+		const site = chosenSite(sites, url.searchParams.get("site"));
+		let projects = sites.length === 0 ? "<p>No site was shared with this app.</p>" : "<p>Pick a site above to see its Jira projects.</p>";
 		if (site) {
 			try {
-				const search = (await atlassian.getResource(
-					accessToken,
-					createGatewayURL(atlassian, "jira", site.id, "rest/api/3/project/search"),
-				)) as {
-					values?: { key: string; name: string }[];
-				};
-				const rows = (search.values ?? [])
-					.map((project) => `<tr><td>${escapeHTML(project.key)}</td><td>${escapeHTML(project.name)}</td></tr>`)
-					.join("");
-				projects = `<table id="projects"><tr><th>Key</th><th>Name</th></tr>${rows}</table>`;
+				// Through the gateway fetch: refreshed once on an expired token, rate limits waited out, pages followed.
+				const jira = createAtlassianFetch(atlassian, { tokens, key: session.connection });
+				const rows: string[] = [];
+				const search = createGatewayURL(atlassian, "jira", site.id, "rest/api/3/project/search", { maxResults: 50 });
+				for await (const page of paginate<{ values: { key: string; name: string }[] }>(jira, search, { maxPages: 10 })) {
+					rows.push(...page.values.map((project) => `<tr><td>${escapeHTML(project.key)}</td><td>${escapeHTML(project.name)}</td></tr>`));
+				}
+				projects = `<table id="projects"><tr><th>Key</th><th>Name</th></tr>${rows.join("")}</table>`;
 			} catch (error) {
-				if (!(error instanceof AtlassianAPIError)) throw error;
-				projects = `<p>Jira answered HTTP ${error.status} (is <code>read:jira-work</code> enabled on the app?).</p>`;
+				if (!(error instanceof AtlassianScopeError)) throw error;
+				projects = "<p>Jira refused: the token lacks <code>read:jira-work</code>. Enable it on the app and sign in again.</p>";
 			}
 		}
 		const siteRows = sites
-			.map((s) => `<tr><td>${escapeHTML(s.name)}</td><td><code>${escapeHTML(s.id)}</code></td><td>${escapeHTML(s.url)}</td></tr>`)
+			.map(
+				(s) =>
+					`<tr><td><a href="/?site=${encodeURIComponent(s.id)}">${escapeHTML(s.name)}</a></td><td><code>${escapeHTML(s.id)}</code></td><td>${escapeHTML(s.url)}</td></tr>`,
+			)
 			.join("");
 		return page(
 			`Signed in as ${user.name}`,
@@ -156,7 +173,7 @@ export function createDemoApp({ atlassian, providerLabel }: DemoAppOptions): (re
 		const session = sessionId === null ? undefined : sessions.get(sessionId);
 		const route = `${request.method} ${url.pathname}`;
 		try {
-			if (route === "GET /") return await home(session);
+			if (route === "GET /") return await home(session, url);
 			if (route === "GET /login/atlassian") return createLoginResponse(atlassian, DEMO_SCOPES);
 			if (route === "GET /login/atlassian/callback") return await callback(request);
 			if (route === "POST /refresh" && session) {
