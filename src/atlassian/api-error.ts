@@ -36,7 +36,8 @@ export class AtlassianAPIError extends Error {
 
 	constructor(status: number, data: unknown, headers = new Headers()) {
 		const seconds = retryAfterSeconds(headers);
-		const advice = status === 429 ? `rate limited; retry ${seconds === null ? "later, with backoff" : `after ${seconds} s`}` : ADVICE[status];
+		const advice =
+			status === 429 ? `rate limited; retry ${seconds === null ? "later, with backoff" : `after ${seconds} s`}` : ADVICE[status];
 		super(`Atlassian API error (HTTP ${status})${advice ? `: ${advice}` : ""}`);
 		this.name = "AtlassianAPIError";
 		this.status = status;

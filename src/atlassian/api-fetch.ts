@@ -3,6 +3,7 @@ import { redactCause } from "../oauth2/redaction.js";
 import { checkTimerDuration } from "../oauth2/timer-duration.js";
 import { type FetchFunction, type RequestOptions, sendForResponse } from "../oauth2/transport.js";
 import { isScopeMismatch, retryAfterSeconds } from "./api-error.js";
+import type { Atlassian } from "./atlassian.js";
 import { getConfiguration } from "./configuration.js";
 import { gatewayURL } from "./resource-request.js";
 
@@ -45,7 +46,7 @@ const MAX_BACKOFF_MS = 30_000;
  * timeouts and aborts) and what getting a token throws (e.g. `OAuth2RequestError` `invalid_grant`: sign in again).
  */
 export function createAtlassianFetch(
-	atlassian: object,
+	atlassian: Atlassian,
 	credentials: AtlassianFetchCredentials,
 	options: AtlassianFetchOptions = {},
 ): FetchFunction {

@@ -114,19 +114,24 @@ function fetchOnce(request: OutgoingRequest, transport: Transport, signal: Abort
 
 /**
  * Runs `work` until it settles, the deadline passes or the caller aborts, whichever is first; one promise,
- * one timer. `keepUserAbort`: the caller's abort still reaches `work`'s signal after it settled (to cancel
- * a body the caller reads later).
+ * one timer. `followUserSignal`: `work`'s signal also follows the caller's after `work` settled, to cancel
+ * a body the caller reads later. That takes `AbortSignal.any` (which holds no listener on a long-lived
+ * signal); without it, the caller's abort covers only the wait.
  */
 function withDeadline<T>(
 	transport: Transport,
 	userSignal: AbortSignal | undefined,
-	keepUserAbort: boolean,
+	followUserSignal: boolean,
 	work: (signal: AbortSignal, controller: AbortController) => Promise<T>,
 ): Promise<T> {
 	if (userSignal?.aborted) {
 		return Promise.reject(userSignal.reason);
 	}
 	const controller = new AbortController();
+	const signal =
+		followUserSignal && userSignal !== undefined && typeof AbortSignal.any === "function"
+			? AbortSignal.any([userSignal, controller.signal])
+			: controller.signal;
 	return new Promise<T>((resolve, reject) => {
 		const timer = setTimeout(() => {
 			const reason = new DOMException(`The request timed out after ${transport.timeoutMs} ms`, "TimeoutError");
@@ -143,10 +148,10 @@ function withDeadline<T>(
 			if (settled) return;
 			settled = true;
 			clearTimeout(timer);
-			if (!keepUserAbort) userSignal?.removeEventListener("abort", onUserAbort);
+			userSignal?.removeEventListener("abort", onUserAbort);
 			finish();
 		}
-		work(controller.signal, controller).then(
+		work(signal, controller).then(
 			(value) => settle(() => resolve(value)),
 			(error) => settle(() => reject(error)),
 		);

@@ -237,11 +237,43 @@ describe.each([
 	});
 });
 
+describe("createAtlassianFetch and the caller's signal", () => {
+	const url = "https://api.atlassian.com/ex/jira/1324a887-45db-1bf4-1e99-ef0ff456d421/rest/api/3/myself";
+
+	it("keeps covering the body after the headers arrived: an abort then cancels the read", async () => {
+		// A fetch that sends headers at once and the body never, and tears the body down when its signal aborts.
+		const stalling = new Atlassian("id", "secret", "https://app.example/callback", {
+			fetch: async (_input, init) => {
+				const body = new ReadableStream({
+					start(controller) {
+						init?.signal?.addEventListener("abort", () => controller.error(init.signal?.reason));
+					},
+				});
+				return new Response(body, { status: 200 });
+			},
+		});
+		const controller = new AbortController();
+		const response = await createAtlassianFetch(stalling, { accessToken: "access-token" })(url, { signal: controller.signal });
+		const reading = response.text();
+		controller.abort(new Error("the user left"));
+		expect(await rejection(reading)).toMatchObject({ message: "the user left" });
+	});
+
+	it("leaves no listener on a long-lived signal, however many calls it covers", async () => {
+		const { EventEmitter } = await import("node:events");
+		const quick = new Atlassian("id", "secret", "https://app.example/callback", { fetch: async () => Response.json({}) });
+		const shutdown = new AbortController();
+		const fetchAsUser = createAtlassianFetch(quick, { accessToken: "access-token" });
+		for (let call = 0; call < 50; call++) await (await fetchAsUser(url, { signal: shutdown.signal })).text();
+		expect(EventEmitter.getEventListeners(shutdown.signal, "abort")).toHaveLength(0);
+	});
+});
+
 describe("createAtlassianFetch arguments", () => {
 	const atlassian = new Atlassian("id", "secret", "https://app.example/callback");
 
 	it("needs an Atlassian client and credentials", () => {
-		expect(() => createAtlassianFetch({}, { accessToken: "t" })).toThrow(/Expected an Atlassian client/);
+		expect(() => createAtlassianFetch({} as Atlassian, { accessToken: "t" })).toThrow(/Expected an Atlassian client/);
 		expect(() => createAtlassianFetch(atlassian, {} as { accessToken: string })).toThrow(TypeError);
 	});
 

@@ -20,7 +20,10 @@ it("encodes base64url without padding (RFC 4648 §5 test vectors)", () => {
 });
 
 it("agrees with @oslojs/encoding on any bytes", () => {
-	fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => encodeBase64urlNoPadding(bytes) === reference(bytes)), {
-		numRuns: 2_000,
-	});
+	fc.assert(
+		fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => encodeBase64urlNoPadding(bytes) === reference(bytes)),
+		{
+			numRuns: 2_000,
+		},
+	);
 });
