@@ -4,7 +4,13 @@ import { defineConfig } from "tsup";
 // a single bundled ESM file would make every consumer import @oslojs/crypto's SHA-2 modules, whose
 // top-level code no bundler can drop, even for an app that never uses PKCE.
 export default defineConfig({
-	entry: { index: "src/index.ts", redis: "src/redis/index.ts", testing: "src/testing/index.ts", "testing-msw": "src/testing/msw.ts" },
+	entry: {
+		index: "src/index.ts",
+		redis: "src/redis/index.ts",
+		postgres: "src/postgres/index.ts",
+		testing: "src/testing/index.ts",
+		"testing-msw": "src/testing/msw.ts",
+	},
 	format: "cjs",
 	dts: true,
 	clean: true,

@@ -37,6 +37,7 @@ export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";
 // Token lifecycle for background jobs
 export { encryptedTokenStore, TokenDecryptionError, type TokenEncryptionKey } from "./tokens/encrypted-token-store.js";
 export {
+	CorruptTokenRecordError,
 	RefreshOutcomeUnknownError,
 	TokenLockTimeoutError,
 	TokenNotFoundError,

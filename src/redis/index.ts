@@ -1,1 +1,3 @@
-export { CorruptTokenRecordError, RedisTokenStore, type RedisTokenStoreOptions } from "./redis-token-store.js";
+// CorruptTokenRecordError is the main entry's; re-exported here, where it was first defined.
+export { CorruptTokenRecordError } from "../tokens/errors.js";
+export { RedisTokenStore, type RedisTokenStoreOptions } from "./redis-token-store.js";

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
-import { TokenWriteNotDurableError } from "../tokens/errors.js";
+import { CorruptTokenRecordError, TokenWriteNotDurableError } from "../tokens/errors.js";
 import {
 	isStoredTokenSet,
 	type StoredTokenSet,
@@ -25,17 +25,6 @@ export interface RedisTokenStoreOptions {
 	 * when Redis has replicas that can be promoted (Sentinel, Cluster, managed failover). Default: off.
 	 */
 	durability?: { replicas: number; timeoutMs: number };
-}
-
-/** A stored record is not a token set this library wrote (corrupt, or another program's key). */
-export class CorruptTokenRecordError extends Error {
-	public key: string;
-
-	constructor(key: string) {
-		super(`The Redis record for "${key}" is not a valid token set; sign the user in again (save() replaces it) or delete it`);
-		this.name = "CorruptTokenRecordError";
-		this.key = key;
-	}
 }
 
 // A record is a hash: `v` is its version, `d` the token set as JSON. A tombstone has `v` only.

@@ -11,3 +11,4 @@ export type {
 } from "./fixtures.js";
 export { DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER } from "./fixtures.js";
 export { type LoopbackServer, type LoopbackServerOptions, startLoopbackServer, type WebHandler } from "./loopback-server.js";
+export { type TestFramework, type TokenStoreConformanceFixture, testTokenStoreConformance } from "./token-store-conformance.js";

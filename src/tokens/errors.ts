@@ -79,3 +79,18 @@ export class TokenWriteNotDurableError extends Error {
 		this.required = required;
 	}
 }
+
+/**
+ * A stored record is not a token set this library wrote (invalid JSON, missing or mistyped fields — often
+ * another program writing under the same key or table). The record is left in place; `TokenManager.save()`
+ * (a new sign-in) replaces it.
+ */
+export class CorruptTokenRecordError extends Error {
+	public key: string;
+
+	constructor(key: string) {
+		super(`The stored record for "${key}" is not a valid token set; sign the user in again (save() replaces it) or delete it`);
+		this.name = "CorruptTokenRecordError";
+		this.key = key;
+	}
+}

@@ -1,0 +1,234 @@
+import { CorruptTokenRecordError } from "../tokens/errors.js";
+import {
+	isStoredTokenSet,
+	type StoredTokenSet,
+	type TokenStore,
+	type TokenStoreCallOptions,
+	type TokenStoreLease,
+} from "../tokens/token-store.js";
+
+/**
+ * What the store needs of a database client: node-postgres' `Pool` and `Client` and PGlite have it as they
+ * are; any other driver takes a few lines to adapt. Each call is one statement with `$1`-style parameters.
+ */
+export interface PostgresClient {
+	query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+export interface PostgresTokenStoreOptions {
+	client: PostgresClient;
+	/** The table, optionally schema-qualified (`"auth.atlassian_token_sets"`). Default `"atlassian_token_sets"`. */
+	table?: string;
+}
+
+export const DEFAULT_TOKEN_TABLE = "atlassian_token_sets";
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** The table name, checked and double-quoted part by part, so it can never carry SQL. */
+function quotedTable(table: string): { name: string; indexName: string } {
+	const parts = table.split(".");
+	if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
+		throw new TypeError(`table must be a Postgres identifier, optionally schema-qualified (letters, digits, _), got "${table}"`);
+	}
+	const last = parts.at(-1) as string;
+	return { name: parts.map((part) => `"${part}"`).join("."), indexName: `"${last.slice(0, 50)}_issued_at"` };
+}
+
+function schemaStatements(table: string): string[] {
+	const { name, indexName } = quotedTable(table);
+	return [
+		`CREATE TABLE IF NOT EXISTS ${name} (
+	-- One row per connection (TokenManager key).
+	key text PRIMARY KEY,
+	-- Every write is a compare-and-set on it; it never goes back, across deletes too.
+	version bigint NOT NULL DEFAULT 0,
+	-- The token set as JSON (without its version); NULL for a deleted connection (a tombstone) or a lease-only row.
+	token_set text,
+	-- When the refresh token was issued, epoch ms: the keep-alive index (Atlassian ends refresh tokens unused for 90 days).
+	issued_at bigint,
+	-- The refresh lease: who holds it, and until when (the database's clock, so hosts' clocks cannot disagree).
+	lease_owner text,
+	lease_expires_at timestamptz,
+	updated_at timestamptz NOT NULL DEFAULT now()
+)`,
+		`CREATE INDEX IF NOT EXISTS ${indexName} ON ${name} (issued_at) WHERE token_set IS NOT NULL`,
+	];
+}
+
+/**
+ * The SQL `ensureSchema()` runs, for your own migrations (node-pg-migrate, Prisma, Flyway…): one table and
+ * one partial index, each statement ending in `;`. Safe to run twice.
+ */
+export function tokenTableSQL(table: string = DEFAULT_TOKEN_TABLE): string {
+	return `${schemaStatements(table).join(";\n\n")};\n`;
+}
+
+/**
+ * A `TokenStore` on PostgreSQL, shared by every process: node-postgres (`Pool`, `Client`), PGlite, or any
+ * client with `query(text, params)`. One table, created by `ensureSchema()` or by `tokenTableSQL()` in
+ * your migrations. Writes are `UPDATE … WHERE version = $n`; the refresh lease is a pair of columns taken by
+ * one atomic statement and expiring on the database's clock. No session state, no advisory locks: it works
+ * through poolers in transaction mode (PgBouncer) and over serverless drivers.
+ */
+export class PostgresTokenStore implements TokenStore {
+	readonly #client: PostgresClient;
+	readonly #table: string;
+	readonly #tableName: string;
+
+	constructor(options: PostgresTokenStoreOptions) {
+		if (typeof options?.client?.query !== "function") {
+			throw new TypeError("PostgresTokenStore needs a client with query(text, params): a pg Pool or Client, or PGlite");
+		}
+		this.#client = options.client;
+		this.#table = options.table ?? DEFAULT_TOKEN_TABLE;
+		this.#tableName = quotedTable(this.#table).name;
+	}
+
+	/** Creates the table and its index if they are missing. Safe to run twice, and from several processes at once. */
+	public async ensureSchema(options?: TokenStoreCallOptions): Promise<void> {
+		for (const statement of schemaStatements(this.#table)) {
+			try {
+				await this.#query(statement, [], options?.signal);
+			} catch (error) {
+				// Two processes creating the same table at once: one wins, the other hits a unique violation in the catalog.
+				if (!isConcurrentCreation(error)) throw error;
+			}
+		}
+	}
+
+	public async get(key: string, options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
+		const [row] = await this.#query(`SELECT version, token_set FROM ${this.#tableName} WHERE key = $1`, [key], options?.signal);
+		if (row === undefined || row.token_set === null || row.token_set === undefined) {
+			return null;
+		}
+		let parsed: unknown;
+		try {
+			parsed = { ...JSON.parse(String(row.token_set)), version: Number(row.version) };
+		} catch {
+			throw new CorruptTokenRecordError(key);
+		}
+		if (!isStoredTokenSet(parsed)) {
+			throw new CorruptTokenRecordError(key);
+		}
+		return parsed;
+	}
+
+	public async getVersion(key: string, options?: TokenStoreCallOptions): Promise<number> {
+		const [row] = await this.#query(`SELECT version FROM ${this.#tableName} WHERE key = $1`, [key], options?.signal);
+		return row === undefined ? 0 : Number(row.version);
+	}
+
+	public async compareAndSet(
+		key: string,
+		expectedVersion: number,
+		tokens: StoredTokenSet,
+		options?: TokenStoreCallOptions,
+	): Promise<boolean> {
+		const { version, ...data } = tokens;
+		const values = [key, expectedVersion, version, JSON.stringify(data), tokens.issuedAt ?? null];
+		// The fenced write: it lands only if the version is still the one the writer read.
+		const updated = await this.#query(
+			`UPDATE ${this.#tableName} SET version = $3, token_set = $4, issued_at = $5, updated_at = now()
+			 WHERE key = $1 AND version = $2 RETURNING key`,
+			values,
+			options?.signal,
+		);
+		if (updated.length > 0 || expectedVersion !== 0) {
+			return updated.length > 0;
+		}
+		// Version 0 is also "no row at all": the first write inserts it. Of two first writes, the second conflicts and loses.
+		const inserted = await this.#query(
+			`INSERT INTO ${this.#tableName} (key, version, token_set, issued_at) VALUES ($1, $2, $3, $4)
+			 ON CONFLICT (key) DO NOTHING RETURNING key`,
+			[key, version, values[3], values[4]],
+			options?.signal,
+		);
+		return inserted.length > 0;
+	}
+
+	public async delete(key: string, options?: TokenStoreCallOptions): Promise<void> {
+		// A tombstone one version higher, so a refresh in flight cannot write the connection back.
+		await this.#query(
+			`UPDATE ${this.#tableName} SET version = version + 1, token_set = NULL, issued_at = NULL, updated_at = now()
+			 WHERE key = $1 AND token_set IS NOT NULL`,
+			[key],
+			options?.signal,
+		);
+	}
+
+	public async acquireLease(key: string, ttlMs: number, options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {
+		const owner = crypto.randomUUID();
+		// One statement: insert a lease-only row, or take the lease of an existing row if it is free or expired.
+		const taken = await this.#query(
+			`INSERT INTO ${this.#tableName} AS existing (key, lease_owner, lease_expires_at)
+			 VALUES ($1, $2, clock_timestamp() + $3::double precision * interval '1 millisecond')
+			 ON CONFLICT (key) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
+			 WHERE existing.lease_expires_at IS NULL OR existing.lease_expires_at <= clock_timestamp()
+			 RETURNING key`,
+			[key, owner, ttlMs],
+			options?.signal,
+		);
+		if (taken.length === 0) {
+			return null;
+		}
+		return {
+			// Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
+			renew: async (renewTtlMs, renewOptions) =>
+				(
+					await this.#query(
+						`UPDATE ${this.#tableName} SET lease_expires_at = clock_timestamp() + $3::double precision * interval '1 millisecond'
+						 WHERE key = $1 AND lease_owner = $2 AND lease_expires_at > clock_timestamp() RETURNING key`,
+						[key, owner, renewTtlMs],
+						renewOptions?.signal,
+					)
+				).length > 0,
+			release: async (releaseOptions) => {
+				await this.#query(
+					`UPDATE ${this.#tableName} SET lease_owner = NULL, lease_expires_at = NULL WHERE key = $1 AND lease_owner = $2`,
+					[key, owner],
+					releaseOptions?.signal,
+				);
+			},
+		};
+	}
+
+	public async listIdleKeys(issuedBefore: number, options: TokenStoreCallOptions & { limit: number }): Promise<string[]> {
+		const rows = await this.#query(
+			`SELECT key FROM ${this.#tableName} WHERE token_set IS NOT NULL AND issued_at < $1 ORDER BY issued_at LIMIT $2`,
+			[issuedBefore, options.limit],
+			options.signal,
+		);
+		return rows.map((row) => String(row.key));
+	}
+
+	/**
+	 * One statement, bounded by the caller's signal: the caller stops waiting when it aborts. Drivers cannot
+	 * cancel a statement from a signal, so it may still complete in the database; every write is fenced, so a
+	 * late one cannot overwrite newer data.
+	 */
+	async #query(text: string, params: unknown[], signal: AbortSignal | undefined): Promise<Record<string, unknown>[]> {
+		if (signal === undefined) {
+			return (await this.#client.query(text, params)).rows;
+		}
+		signal.throwIfAborted();
+		let onAbort: (() => void) | undefined;
+		const aborted = new Promise<never>((_, reject) => {
+			onAbort = () => reject(signal.reason);
+			signal.addEventListener("abort", onAbort, { once: true });
+		});
+		const running = this.#client.query(text, params);
+		running.catch(() => {});
+		try {
+			return (await Promise.race([running, aborted])).rows;
+		} finally {
+			signal.removeEventListener("abort", onAbort as () => void);
+		}
+	}
+}
+
+function isConcurrentCreation(error: unknown): boolean {
+	const code = (error as { code?: unknown } | null)?.code;
+	// unique_violation (on pg_type / pg_class), duplicate_table, duplicate_object
+	return code === "23505" || code === "42P07" || code === "42710";
+}
