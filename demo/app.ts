@@ -18,6 +18,7 @@ import {
 	SiteNotAccessibleError,
 	selectSite,
 	TokenManager,
+	type TokenStore,
 	validateLoginCallback,
 } from "../src/index.js";
 
@@ -61,11 +62,13 @@ export interface DemoAppOptions {
 	atlassian: Atlassian;
 	/** Where the sign-in goes: shown on the home page. */
 	providerLabel: string;
+	/** Where the tokens live. Default: a `MemoryTokenStore`. */
+	store?: TokenStore;
 }
 
 /** The whole demo as one Web `Request` → `Response` function (served by `startLoopbackServer`). */
-export function createDemoApp({ atlassian, providerLabel }: DemoAppOptions): (request: Request) => Promise<Response> {
-	const tokens = new TokenManager(atlassian, { store: new MemoryTokenStore() });
+export function createDemoApp({ atlassian, providerLabel, store }: DemoAppOptions): (request: Request) => Promise<Response> {
+	const tokens = new TokenManager(atlassian, { store: store ?? new MemoryTokenStore() });
 	const sessions = new Map<string, Session>();
 
 	/** The site whose projects are shown: the one picked (`?site=<cloud id>`), or the only one; never "the first". */

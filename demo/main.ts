@@ -2,7 +2,9 @@
 // Without credentials it runs against the offline Atlassian emulator; with ATLASSIAN_CLIENT_ID and
 // ATLASSIAN_CLIENT_SECRET (environment or .env) it uses real Atlassian.
 import { existsSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
 import { Atlassian } from "../src/index.js";
+import { PostgresTokenStore } from "../src/postgres/index.js";
 import { startAtlassianEmulator, startLoopbackServer } from "../src/testing/index.js";
 import { createDemoApp } from "./app.js";
 
@@ -34,18 +36,26 @@ if (clientId && clientSecret) {
 	console.log(`Atlassian emulator: ${emulator.url}  (set ATLASSIAN_CLIENT_ID and ATLASSIAN_CLIENT_SECRET to use real Atlassian)`);
 }
 
-const app = await startLoopbackServer(createDemoApp({ atlassian, providerLabel }), { port, hostname: "localhost" }).catch(
+// Tokens go where a production app keeps them, a Postgres table (PostgresTokenStore), here on PGlite: Postgres
+// in this process, in memory, so there is no server to install and nothing is written to disk.
+const database = new PGlite();
+const store = new PostgresTokenStore({ client: database });
+await store.ensureSchema();
+const closeDatabase = () => database.close();
+
+const app = await startLoopbackServer(createDemoApp({ atlassian, providerLabel, store }), { port, hostname: "localhost" }).catch(
 	async (error: NodeJS.ErrnoException) => {
 		if (error.code !== "EADDRINUSE") throw error;
-		await closeEmulator();
+		await Promise.all([closeEmulator(), closeDatabase()]);
 		console.error(`Port ${port} is busy. Start the demo on another one: PORT=${port + 1} npm run demo`);
 		process.exit(1);
 	},
 );
+console.log("Tokens:             PostgresTokenStore on PGlite (Postgres in this process, in memory)");
 console.log(`Demo app:           ${app.url}  — open it and click "Sign in with Atlassian". Ctrl+C stops.`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
 	process.once(signal, () => {
-		void Promise.all([app.close(), closeEmulator()]).then(() => process.exit(0));
+		void Promise.all([app.close(), closeEmulator(), closeDatabase()]).then(() => process.exit(0));
 	});
 }

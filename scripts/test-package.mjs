@@ -39,6 +39,9 @@ try {
 			`@types/node@${versions["@types/node"]}`,
 			`ioredis@${versions.ioredis}`,
 			`msw@${versions.msw}`,
+			`pg@${versions.pg}`,
+			`@types/pg@${versions["@types/pg"]}`,
+			`@electric-sql/pglite@${versions["@electric-sql/pglite"]}`,
 		],
 		consumer,
 	);
@@ -47,7 +50,15 @@ try {
 		join(consumer, "esm.mjs"),
 		`import { Atlassian, generateState, OAuth2RequestError } from "atlassian-3lo";
 import { RedisTokenStore } from "atlassian-3lo/redis";
+import { PostgresTokenStore } from "atlassian-3lo/postgres";
 import { startAtlassianEmulator } from "atlassian-3lo/testing";
+import { PGlite } from "@electric-sql/pglite";
+const db = new PGlite();
+const postgresStore = new PostgresTokenStore({ client: db });
+await postgresStore.ensureSchema();
+if (!(await postgresStore.compareAndSet("k", 0, { accessToken: "a", refreshToken: null, expiresAt: 1, scopes: [], version: 1 }))) throw new Error("postgres write failed");
+if ((await postgresStore.get("k"))?.accessToken !== "a") throw new Error("postgres read failed");
+await db.close();
 const running = await startAtlassianEmulator({ refreshTokenReuseIntervalSeconds: 0 }); // strict: any reuse revokes
 const atlassian = new Atlassian("emulator-client-id", "emulator-client-secret", "http://localhost:3000/login/atlassian/callback", { hosts: running.hosts });
 const code = running.emulator.issueAuthorizationCode({ redirectURI: "http://localhost:3000/login/atlassian/callback", scopes: ["read:me", "offline_access"] });
@@ -65,7 +76,9 @@ console.log("ESM import: ok,", user.name);
 		join(consumer, "cjs.cjs"),
 		`const { Atlassian, OAuth2Tokens, TokenManager } = require("atlassian-3lo");
 const { RedisTokenStore } = require("atlassian-3lo/redis");
-const { AtlassianEmulator } = require("atlassian-3lo/testing");
+const { PostgresTokenStore, tokenTableSQL } = require("atlassian-3lo/postgres");
+const { AtlassianEmulator, testTokenStoreConformance } = require("atlassian-3lo/testing");
+if (typeof PostgresTokenStore !== "function" || !tokenTableSQL().includes("atlassian_token_sets") || typeof testTokenStoreConformance !== "function") throw new Error("bad postgres or testing exports");
 const url = new Atlassian("id", "secret", "https://app.example/cb").createAuthorizationURL("state", ["read:me"]);
 if (url.host !== "auth.atlassian.com" || typeof TokenManager !== "function" || typeof RedisTokenStore !== "function" || typeof AtlassianEmulator !== "function") throw new Error("bad exports");
 if (new OAuth2Tokens({ access_token: "a" }).accessToken() !== "a") throw new Error("bad tokens");
@@ -76,9 +89,12 @@ console.log("CJS require: ok");
 		join(consumer, "consumer.ts"),
 		`import { Atlassian, type AtlassianUser, OAuth2RequestError, type OAuth2Tokens, TokenManager, MemoryTokenStore } from "atlassian-3lo";
 import { RedisTokenStore } from "atlassian-3lo/redis";
+import { PostgresTokenStore } from "atlassian-3lo/postgres";
 import { AtlassianEmulator } from "atlassian-3lo/testing";
 import { createAtlassianHandlers } from "atlassian-3lo/testing/msw";
 import { Redis } from "ioredis";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
 const atlassian = new Atlassian("id", "secret", "https://app.example/cb");
 export async function run(): Promise<AtlassianUser | null> {
 	try {
@@ -92,6 +108,8 @@ export async function run(): Promise<AtlassianUser | null> {
 export const manager = new TokenManager(atlassian, { store: new MemoryTokenStore() });
 export const redisStore = new RedisTokenStore({ client: new Redis({ lazyConnect: true }) });
 export const handlers = createAtlassianHandlers(new AtlassianEmulator());
+export const pgStore = new PostgresTokenStore({ client: new pg.Pool(), table: "integrations.atlassian_tokens" });
+export const pgliteStore = new PostgresTokenStore({ client: new PGlite() });
 `,
 	);
 	run("node", ["esm.mjs"], consumer);

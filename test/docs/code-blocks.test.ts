@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 
 // Every ```ts block in README.md and docs/ must type-check against the package as users import it
-// ("atlassian-3lo", "atlassian-3lo/redis", "atlassian-3lo/testing" mapped to src/). A block that is
+// ("atlassian-3lo", "atlassian-3lo/redis", "atlassian-3lo/postgres", "atlassian-3lo/testing" mapped to src/). A block that is
 // deliberately a fragment (a signature listing) is marked visibly with the info string ```ts fragment.
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const outDir = join(root, ".doc-blocks", "typecheck");
@@ -51,6 +51,7 @@ it("every ts code block in README.md and docs/ type-checks", async () => {
 				paths: {
 					"atlassian-3lo": ["../../src/index.ts"],
 					"atlassian-3lo/redis": ["../../src/redis/index.ts"],
+					"atlassian-3lo/postgres": ["../../src/postgres/index.ts"],
 					"atlassian-3lo/testing": ["../../src/testing/index.ts"],
 					"atlassian-3lo/testing/msw": ["../../src/testing/msw.ts"],
 				},

@@ -23,7 +23,12 @@ function pages(directory: string): string[] {
 }
 
 it("documents every exported symbol on its own reference page", () => {
-	const exported = ["src/index.ts", "src/redis/index.ts", "src/testing/index.ts", "src/testing/msw.ts"].flatMap(exportedNames).sort();
+	// A class re-exported by a second entry (CorruptTokenRecordError) has one page.
+	const exported = [
+		...new Set(
+			["src/index.ts", "src/redis/index.ts", "src/postgres/index.ts", "src/testing/index.ts", "src/testing/msw.ts"].flatMap(exportedNames),
+		),
+	].sort();
 	expect(exported.length).toBeGreaterThan(60);
 	expect(pages(join(root, "docs/reference")).sort()).toEqual(exported);
 });

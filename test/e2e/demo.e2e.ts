@@ -1,7 +1,9 @@
+import { PGlite } from "@electric-sql/pglite";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDemoApp } from "../../demo/app.js";
 import { Atlassian } from "../../src/index.js";
+import { PostgresTokenStore } from "../../src/postgres/index.js";
 import {
 	type LoopbackServer,
 	type RunningAtlassianEmulator,
@@ -13,6 +15,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 let browser: Browser;
 let emulator: RunningAtlassianEmulator;
 let app: LoopbackServer;
+let database: PGlite;
 let page: Page;
 let requestedURLs: string[];
 
@@ -46,7 +49,11 @@ beforeEach(async () => {
 		clients: [{ clientId: "e2e-client", clientSecret: "e2e-secret", redirectURIs: [redirectURI] }],
 	});
 	const atlassian = new Atlassian("e2e-client", "e2e-secret", redirectURI, { hosts: emulator.hosts });
-	handler = createDemoApp({ atlassian, providerLabel: "the emulator" });
+	// The store `npm run demo` uses: PostgresTokenStore on an in-memory PGlite.
+	database = new PGlite();
+	const store = new PostgresTokenStore({ client: database });
+	await store.ensureSchema();
+	handler = createDemoApp({ atlassian, providerLabel: "the emulator", store });
 	page = await (await browser.newContext()).newPage();
 	requestedURLs = [];
 	page.on("request", (request) => requestedURLs.push(request.url()));
@@ -56,6 +63,7 @@ afterEach(async () => {
 	await page?.context().close();
 	await app?.close();
 	await emulator?.close();
+	await database?.close();
 });
 
 async function startSignIn() {

@@ -80,7 +80,7 @@ describe.skipIf(!hasRedisServer())("RedisTokenStore on a 3-primary Redis Cluster
 			const code = server.emulator.issueAuthorizationCode({ redirectURI: REDIRECT_URI, scopes: ["read:me", "offline_access"] });
 			await manager.save(key, await atlassian.validateAuthorizationCode(code));
 		}
-		const workerFile = await bundleWorker(new URL("./refresh-worker.ts", import.meta.url));
+		const workerFile = await bundleWorker(new URL("../support/refresh-worker.ts", import.meta.url));
 		const workers: ChildProcess[] = await Promise.all(
 			Array.from({ length: 4 }, async () => {
 				const child = fork(workerFile, [], {

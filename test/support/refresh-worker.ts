@@ -1,25 +1,38 @@
 // A job-queue worker in its own OS process, driven by the test over IPC. Bundled by the test with esbuild.
+// Its store: Redis (REDIS_PORT, or CLUSTER_PORTS for a Redis Cluster's primaries) or Postgres (POSTGRES_URL).
 import { Cluster, Redis } from "ioredis";
+import pg from "pg";
 import { Atlassian, TokenManager, type TokenStore } from "../../src/index.js";
+import { PostgresTokenStore } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 
-const { REDIS_PORT, CLUSTER_PORTS, TOKEN_SERVER, LOCK_TTL_MS, NAIVE, PREFIX, KEYS, CLIENT_ID, CLIENT_SECRET } = process.env;
-// CLUSTER_PORTS: the primaries of a Redis Cluster; otherwise one redis-server at REDIS_PORT.
-const client = CLUSTER_PORTS
-	? new Cluster(CLUSTER_PORTS.split(",").map((port) => ({ host: "127.0.0.1", port: Number(port) })))
-	: new Redis({ host: "127.0.0.1", port: Number(REDIS_PORT) });
-const redisStore = new RedisTokenStore({ client, prefix: PREFIX });
+const { REDIS_PORT, CLUSTER_PORTS, POSTGRES_URL, TOKEN_SERVER, LOCK_TTL_MS, NAIVE, PREFIX, KEYS, CLIENT_ID, CLIENT_SECRET } = process.env;
+
+function connect(): { store: TokenStore; close(): Promise<unknown> } {
+	if (POSTGRES_URL) {
+		const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 4 });
+		pool.on("error", () => {});
+		return { store: new PostgresTokenStore({ client: pool, table: PREFIX }), close: () => pool.end() };
+	}
+	const client = CLUSTER_PORTS
+		? new Cluster(CLUSTER_PORTS.split(",").map((port) => ({ host: "127.0.0.1", port: Number(port) })))
+		: new Redis({ host: "127.0.0.1", port: Number(REDIS_PORT) });
+	return { store: new RedisTokenStore({ client, prefix: PREFIX }), close: () => client.quit() };
+}
+
+const connection = connect();
+const real = connection.store;
 // NAIVE=1 plays a worker without cross-process coordination (every lease succeeds, no fence), to show the test can fail.
 const store: TokenStore =
 	NAIVE === "1"
 		? {
-				get: (k) => redisStore.get(k),
-				getVersion: (k) => redisStore.getVersion(k),
-				compareAndSet: async (k, _expected, v) => redisStore.compareAndSet(k, await redisStore.getVersion(k), v),
-				delete: (k) => redisStore.delete(k),
+				get: (k) => real.get(k),
+				getVersion: (k) => real.getVersion(k),
+				compareAndSet: async (k, _expected, v) => real.compareAndSet(k, await real.getVersion(k), v),
+				delete: (k) => real.delete(k),
 				acquireLease: async () => ({ renew: async () => true, release: async () => {} }),
 			}
-		: redisStore;
+		: real;
 const atlassian = new Atlassian(
 	CLIENT_ID ?? "client-id",
 	CLIENT_SECRET ?? "client-secret",
@@ -55,6 +68,6 @@ process.on("message", async (message: { calls: number }) => {
 	process.send?.({ tokens: [...new Set(Object.values(tokensByKey).flat())], tokensByKey, errors });
 });
 process.on("disconnect", () => {
-	void client.quit().finally(() => process.exit(0));
+	void connection.close().finally(() => process.exit(0));
 });
 process.send?.({ ready: true });

@@ -1,0 +1,137 @@
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Atlassian, TokenManager } from "../../src/index.js";
+import { DEFAULT_TOKEN_TABLE, type PostgresClient, PostgresTokenStore, tokenTableSQL } from "../../src/postgres/index.js";
+import { AtlassianEmulator, DEFAULT_CLIENT } from "../../src/testing/index.js";
+import { type RunningPostgres, startPostgres } from "../support/postgres-server.js";
+import { rejection } from "../support/rejection.js";
+import { describeRotationAcrossProcesses } from "../support/rotation-across-processes.js";
+
+const columns = async (client: PostgresClient, table: string) =>
+	(
+		await client.query(
+			"SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
+			[table],
+		)
+	).rows;
+
+describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
+	let postgres: RunningPostgres;
+	let pool: pg.Pool;
+
+	beforeAll(async () => {
+		postgres = await startPostgres();
+		pool = new pg.Pool({ connectionString: postgres.url });
+	}, 60_000);
+
+	afterAll(async () => {
+		await pool?.end();
+		await postgres?.stop();
+	});
+
+	describe("schema", () => {
+		it("ensureSchema() creates one table and its index, and is safe to run twice and from several processes at once", async () => {
+			const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: postgres.url, max: 1 }));
+			try {
+				await Promise.all(pools.map((each) => new PostgresTokenStore({ client: each, table: "concurrent_schema" }).ensureSchema()));
+				await new PostgresTokenStore({ client: pool, table: "concurrent_schema" }).ensureSchema();
+			} finally {
+				await Promise.all(pools.map((each) => each.end()));
+			}
+			expect((await columns(pool, "concurrent_schema")).map((column) => column.column_name)).toEqual([
+				"key",
+				"version",
+				"token_set",
+				"issued_at",
+				"lease_owner",
+				"lease_expires_at",
+				"updated_at",
+			]);
+			const indexes = await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'concurrent_schema' ORDER BY indexname");
+			expect(indexes.rows.map((row) => row.indexname)).toEqual(["concurrent_schema_issued_at", "concurrent_schema_pkey"]);
+		});
+
+		it("tokenTableSQL() is the same schema, for your own migrations (run here as one node-postgres query)", async () => {
+			await pool.query(tokenTableSQL("migrated_tokens"));
+			await pool.query(tokenTableSQL("migrated_tokens"));
+			await new PostgresTokenStore({ client: pool, table: "ensured_tokens" }).ensureSchema();
+			expect(await columns(pool, "migrated_tokens")).toEqual(await columns(pool, "ensured_tokens"));
+			expect(tokenTableSQL()).toContain(`CREATE TABLE IF NOT EXISTS "${DEFAULT_TOKEN_TABLE}"`);
+		});
+
+		it("takes a schema-qualified table", async () => {
+			await pool.query("CREATE SCHEMA IF NOT EXISTS integrations");
+			const store = new PostgresTokenStore({ client: pool, table: "integrations.atlassian_tokens" });
+			await store.ensureSchema();
+			const tokens = { accessToken: "a", refreshToken: "r", expiresAt: 1, scopes: [], version: 1 };
+			expect(await store.compareAndSet("k", 0, tokens)).toBe(true);
+			expect((await pool.query("SELECT key FROM integrations.atlassian_tokens")).rows).toEqual([{ key: "k" }]);
+		});
+	});
+
+	describeRotationAcrossProcesses(() => ({
+		workerEnv: () => ({ POSTGRES_URL: postgres.url }),
+		store: async (table) => {
+			const store = new PostgresTokenStore({ client: pool, table });
+			await store.ensureSchema();
+			await store.delete("conn");
+			return store;
+		},
+		isLeaseHeld: async (table) =>
+			(await pool.query(`SELECT 1 FROM "${table}" WHERE key = 'conn' AND lease_expires_at > clock_timestamp()`)).rows.length === 1,
+	}));
+});
+
+describe("PostgresTokenStore, any database", () => {
+	it.each(["tokens; DROP TABLE users", 'tokens"', "a.b.c", "1tokens", "", "x".repeat(64)])(
+		"refuses the table name %j before any SQL is built",
+		(table) => {
+			expect(() => new PostgresTokenStore({ client: { query: async () => ({ rows: [] }) }, table })).toThrow(TypeError);
+			expect(() => tokenTableSQL(table)).toThrow(TypeError);
+		},
+	);
+
+	it("needs a client with query()", () => {
+		expect(() => new PostgresTokenStore({ client: {} as PostgresClient })).toThrow(/query\(text, params\)/);
+	});
+
+	it("bounds every statement by the caller's signal", async () => {
+		const stalled: PostgresClient = { query: () => new Promise(() => {}) };
+		const store = new PostgresTokenStore({ client: stalled });
+		const controller = new AbortController();
+		const reading = store.get("k", { signal: controller.signal });
+		controller.abort(new Error("gave up"));
+		expect(await rejection(reading)).toMatchObject({ message: "gave up" });
+		expect(await rejection(store.getVersion("k", { signal: AbortSignal.abort(new Error("already")) }))).toMatchObject({
+			message: "already",
+		});
+	});
+
+	it("backs a TokenManager on PGlite: sign-in, refresh with rotation, and the tokens survive a new store instance", async () => {
+		const db = new PGlite();
+		try {
+			const emulator = new AtlassianEmulator();
+			const atlassian = new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, DEFAULT_CLIENT.redirectURIs[0] as string, {
+				fetch: async (input, init) => emulator.handle(new Request(input, init)),
+			});
+			const store = new PostgresTokenStore({ client: db });
+			await store.ensureSchema();
+			const tokens = new TokenManager(atlassian, { store });
+			const code = emulator.issueAuthorizationCode({
+				redirectURI: DEFAULT_CLIENT.redirectURIs[0] as string,
+				scopes: ["read:me", "offline_access"],
+			});
+			const saved = await tokens.save("user-42", await atlassian.validateAuthorizationCode(code));
+			const refreshed = await tokens.refresh("user-42");
+			expect(refreshed.refreshToken).not.toBe(saved.refreshToken);
+			expect(emulator.isRefreshTokenCurrent(refreshed.refreshToken as string)).toBe(true);
+			const again = new TokenManager(atlassian, { store: new PostgresTokenStore({ client: db }) });
+			expect(await again.getAccessToken("user-42")).toBe(refreshed.accessToken);
+			await again.delete("user-42");
+			expect(await tokens.getTokenSet("user-42")).toBeNull();
+		} finally {
+			await db.close();
+		}
+	});
+});
