@@ -30,6 +30,8 @@ export function describeRotationAcrossProcesses(backend: () => RotationBackend):
 		/** When set, the next refresh request is held unanswered (and unprocessed) until its client goes away. */
 		let holdNextRequest = false;
 		let heldRequests = 0;
+		/** How long the endpoint takes to answer: a little latency widens the window in which uncoordinated workers collide. */
+		let latencyMs = 15;
 		let workerFile: string;
 
 		beforeAll(async () => {
@@ -44,11 +46,10 @@ export function describeRotationAcrossProcesses(backend: () => RotationBackend):
 						heldRequests++;
 						return; // never processed: a worker killed now has spent nothing
 					}
-					// A little latency widens the window in which uncoordinated workers would collide.
 					setTimeout(() => {
 						const { status, body: answer, contentType } = endpoint.handle(JSON.parse(body).refresh_token);
 						response.writeHead(status, { "Content-Type": contentType }).end(answer);
-					}, 15);
+					}, latencyMs);
 				});
 			});
 			await new Promise<void>((resolve) => tokenServer.listen(0, "127.0.0.1", resolve));
@@ -168,12 +169,15 @@ export function describeRotationAcrossProcesses(backend: () => RotationBackend):
 			endpoint = new RotatingTokenEndpoint("rt-0");
 			const store = await signIn("naive");
 			const workers = await startWorkers(4, "naive", true);
+			// Slow enough that every worker reads the record before the first answer is stored, on any store.
+			latencyMs = 300;
 			try {
 				await forceExpiry(store);
 				await Promise.all(workers.map((worker) => worker.round(250)));
 				expect(endpoint.requests).toBeGreaterThan(1);
 				expect(endpoint.invalidGrants).toBeGreaterThan(0);
 			} finally {
+				latencyMs = 15;
 				stopWorkers(workers);
 			}
 		}, 120_000);
