@@ -3,6 +3,7 @@ import { isReauthorizationRequired } from "../oauth2/reauthorization.js";
 import { checkTimerDuration, MAX_TIMER_MS } from "../oauth2/timer-duration.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
+import { AccessTokenCache } from "./access-token-cache.js";
 import { boundedCall } from "./bounded-call.js";
 import { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError, type TokenWriteNotDurableError } from "./errors.js";
 import { LeaseKeeper } from "./lease-keeper.js";
@@ -33,6 +34,16 @@ export interface TokenManagerOptions {
 	storeTimeoutMs?: number;
 	/** The clock, epoch ms, for expiry, consent and idle times. Default `Date.now`; tests pair it with the emulator's `advanceTime()`. */
 	now?: () => number;
+	/**
+	 * Serve `getAccessToken()` from this process's memory for up to this many ms after the token set was last read
+	 * from (or written to) the store, while it is outside the refresh window. Default 0: every call reads the store.
+	 * This process's own `refresh()`, `save()`, `delete()` and refusals take effect at once; another process's
+	 * `delete()` is seen within `cacheMs` (its refreshes never invalidate a cached access token, which Atlassian
+	 * keeps honouring until it expires).
+	 */
+	cacheMs?: number;
+	/** The most connections the cache holds; past it, the one remembered longest ago is dropped. Default 10 000. */
+	cacheSize?: number;
 	/** Called after a refreshed token set is stored, e.g. to log or to mirror it elsewhere. */
 	onRefresh?: (key: string, tokens: StoredTokenSet) => void | Promise<void>;
 	/** Called when a refresh this process sent failed, whatever the reason. Errors it throws are ignored. */
@@ -93,6 +104,7 @@ export class TokenManager {
 	readonly #now: () => number;
 	readonly #options: TokenManagerOptions;
 	readonly #inFlight = new Map<string, Promise<StoredTokenSet>>();
+	readonly #cache: AccessTokenCache | undefined;
 	/**
 	 * Rotated sets the store has not safely taken yet, written again in the background. `served`: handed to this
 	 * process's callers meanwhile (the store failed); not when the store took it without enough replicas.
@@ -115,6 +127,12 @@ export class TokenManager {
 		this.#lockWaitMs = checkTimerDuration("lockWaitMs", options.lockWaitMs ?? Math.min(2 * this.#lockTtlMs, MAX_TIMER_MS), 0);
 		this.#storeTimeoutMs = checkTimerDuration("storeTimeoutMs", options.storeTimeoutMs ?? 5_000);
 		this.#now = options.now ?? Date.now;
+		const cacheMs = checkTimerDuration("cacheMs", options.cacheMs ?? 0, 0);
+		const cacheSize = options.cacheSize ?? 10_000;
+		if (!(Number.isSafeInteger(cacheSize) && cacheSize > 0)) {
+			throw new TypeError(`cacheSize must be a whole number above 0, got ${String(cacheSize)}`);
+		}
+		this.#cache = cacheMs > 0 ? new AccessTokenCache(cacheMs, cacheSize) : undefined;
 	}
 
 	/**
@@ -137,6 +155,7 @@ export class TokenManager {
 			const stored: StoredTokenSet = { ...fields, version: version + 1 };
 			if (await this.#compareAndSet(key, version, stored, options?.signal)) {
 				this.#pendingWrites.delete(key);
+				this.#cache?.remember(key, stored, this.#now(), true);
 				return stored;
 			}
 			if (attempt === 10) {
@@ -152,7 +171,7 @@ export class TokenManager {
 
 	/** A usable access token: the stored one, or a fresh one when it expires within the refresh window. */
 	public async getAccessToken(key: string, options?: RequestOptions): Promise<string> {
-		const served = this.#served(key);
+		const served = this.#served(key) ?? this.#cache?.get(key, this.#now());
 		if (served !== undefined && this.#isFresh(served)) {
 			return served.accessToken;
 		}
@@ -168,6 +187,7 @@ export class TokenManager {
 	 * calls share one refresh.
 	 */
 	public async refresh(key: string, options?: RefreshOptions): Promise<StoredTokenSet> {
+		this.#cache?.supersede(key);
 		const rejected = options?.rejectedAccessToken;
 		const served = this.#served(key);
 		if (rejected !== undefined && served !== undefined && served.accessToken !== rejected) {
@@ -183,6 +203,8 @@ export class TokenManager {
 	/** Deletes the connection (the user clicked "Disconnect"). It stays deleted: a refresh in flight cannot write it back. */
 	public async delete(key: string, options?: RequestOptions): Promise<void> {
 		this.#pendingWrites.delete(key);
+		// Until a new sign-in here, no read (not even one racing the delete) is served from memory again.
+		this.#cache?.supersede(key, Number.POSITIVE_INFINITY);
 		await this.#call(key, "delete", (signal) => this.#store.delete(key, { signal }), options?.signal);
 	}
 
@@ -538,20 +560,36 @@ export class TokenManager {
 		return this.#now() + Math.floor(Math.min(seconds, MAX_ACCESS_TOKEN_LIFETIME_SECONDS) * 1000);
 	}
 
-	#get(key: string, signal?: AbortSignal): Promise<StoredTokenSet | null> {
-		return this.#call(key, "get", (callSignal) => this.#store.get(key, { signal: callSignal }), signal);
+	async #get(key: string, signal?: AbortSignal): Promise<StoredTokenSet | null> {
+		const stored = await this.#call(key, "get", (callSignal) => this.#store.get(key, { signal: callSignal }), signal);
+		this.#cache?.remember(key, stored, this.#now());
+		return stored;
 	}
 
 	async #compareAndSet(key: string, expectedVersion: number, tokens: StoredTokenSet, signal?: AbortSignal): Promise<boolean> {
 		if (!isStoredTokenSet(tokens)) {
 			throw new TypeError(`Refusing to store an invalid token set for "${key}"`);
 		}
-		return this.#call(
-			key,
-			"compareAndSet",
-			(callSignal) => this.#store.compareAndSet(key, expectedVersion, tokens, { signal: callSignal }),
-			signal,
-		);
+		let written: boolean;
+		try {
+			written = await this.#call(
+				key,
+				"compareAndSet",
+				(callSignal) => this.#store.compareAndSet(key, expectedVersion, tokens, { signal: callSignal }),
+				signal,
+			);
+		} catch (error) {
+			// Outcome unknown: it may have landed.
+			this.#cache?.supersede(key, expectedVersion);
+			throw error;
+		}
+		if (written) {
+			this.#cache?.remember(key, tokens, this.#now());
+		} else {
+			// Someone else wrote: the record is past the version we expected.
+			this.#cache?.supersede(key, expectedVersion + 1);
+		}
+		return written;
 	}
 
 	#call<T>(key: string, operation: string, call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
