@@ -1,3 +1,4 @@
+import { ChangeListeners } from "../tokens/change-listeners.js";
 import { CorruptTokenRecordError } from "../tokens/errors.js";
 import {
 	isStoredTokenSet,
@@ -15,10 +16,23 @@ export interface PostgresClient {
 	query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
+/**
+ * Where notifications come from: `LISTEN` on a connection of its own. PGlite has this method as it is; for
+ * node-postgres, `pgListener(pool)` makes one.
+ */
+export interface PostgresListener {
+	listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+}
+
 export interface PostgresTokenStoreOptions {
 	client: PostgresClient;
 	/** The table, optionally schema-qualified (`"auth.atlassian_token_sets"`). Default `"atlassian_token_sets"`. */
 	table?: string;
+	/**
+	 * With it, a process waiting for another's refresh is woken by `NOTIFY` the moment the new token set is
+	 * stored or the lease released, instead of polling. Every write notifies, listened to or not.
+	 */
+	listener?: PostgresListener;
 }
 
 export const DEFAULT_TOKEN_TABLE = "atlassian_token_sets";
@@ -75,6 +89,10 @@ export class PostgresTokenStore implements TokenStore {
 	readonly #client: PostgresClient;
 	readonly #table: string;
 	readonly #tableName: string;
+	/** The `NOTIFY` channel of this table: every write, delete and released lease notifies it, with the key. */
+	readonly #channel: string;
+	/** Present only with a `listener`. */
+	public readonly watch?: (key: string, listener: () => void) => () => void;
 
 	constructor(options: PostgresTokenStoreOptions) {
 		if (typeof options?.client?.query !== "function") {
@@ -83,6 +101,21 @@ export class PostgresTokenStore implements TokenStore {
 		this.#client = options.client;
 		this.#table = options.table ?? DEFAULT_TOKEN_TABLE;
 		this.#tableName = quotedTable(this.#table).name;
+		this.#channel = `${this.#table.replace(".", "_").toLowerCase().slice(0, 55)}_changed`;
+		const { listener } = options;
+		if (listener !== undefined) {
+			const listeners = new ChangeListeners();
+			let listening: Promise<unknown> | undefined;
+			this.watch = (key, callback) => {
+				// One LISTEN per store, on first use; a failure only costs polling, and the next watch tries again.
+				listening ??= listener
+					.listen(this.#channel, (payload) => listeners.notify(payload))
+					.catch(() => {
+						listening = undefined;
+					});
+				return listeners.add(key, callback);
+			};
+		}
 	}
 
 	/** Creates the table and its index if they are missing. Safe to run twice, and from several processes at once. */
@@ -129,9 +162,9 @@ export class PostgresTokenStore implements TokenStore {
 		const values = [key, expectedVersion, version, JSON.stringify(data), tokens.issuedAt ?? null];
 		// The fenced write: it lands only if the version is still the one the writer read.
 		const updated = await this.#query(
-			`UPDATE ${this.#tableName} SET version = $3, token_set = $4, issued_at = $5, updated_at = now()
-			 WHERE key = $1 AND version = $2 RETURNING key`,
-			values,
+			this.#notifying(`UPDATE ${this.#tableName} SET version = $3, token_set = $4, issued_at = $5, updated_at = now()
+			 WHERE key = $1 AND version = $2 RETURNING key`),
+			[...values, this.#channel],
 			options?.signal,
 		);
 		if (updated.length > 0 || expectedVersion !== 0) {
@@ -139,9 +172,9 @@ export class PostgresTokenStore implements TokenStore {
 		}
 		// Version 0 is also "no row at all": the first write inserts it. Of two first writes, the second conflicts and loses.
 		const inserted = await this.#query(
-			`INSERT INTO ${this.#tableName} (key, version, token_set, issued_at) VALUES ($1, $2, $3, $4)
-			 ON CONFLICT (key) DO NOTHING RETURNING key`,
-			[key, version, values[3], values[4]],
+			this.#notifying(`INSERT INTO ${this.#tableName} (key, version, token_set, issued_at) VALUES ($1, $2, $3, $4)
+			 ON CONFLICT (key) DO NOTHING RETURNING key`),
+			[key, version, values[3], values[4], this.#channel],
 			options?.signal,
 		);
 		return inserted.length > 0;
@@ -150,9 +183,9 @@ export class PostgresTokenStore implements TokenStore {
 	public async delete(key: string, options?: TokenStoreCallOptions): Promise<void> {
 		// A tombstone one version higher, so a refresh in flight cannot write the connection back.
 		await this.#query(
-			`UPDATE ${this.#tableName} SET version = version + 1, token_set = NULL, issued_at = NULL, updated_at = now()
-			 WHERE key = $1 AND token_set IS NOT NULL`,
-			[key],
+			this.#notifying(`UPDATE ${this.#tableName} SET version = version + 1, token_set = NULL, issued_at = NULL, updated_at = now()
+			 WHERE key = $1 AND token_set IS NOT NULL RETURNING key`),
+			[key, this.#channel],
 			options?.signal,
 		);
 	}
@@ -185,8 +218,10 @@ export class PostgresTokenStore implements TokenStore {
 				).length > 0,
 			release: async (releaseOptions) => {
 				await this.#query(
-					`UPDATE ${this.#tableName} SET lease_owner = NULL, lease_expires_at = NULL WHERE key = $1 AND lease_owner = $2`,
-					[key, owner],
+					this.#notifying(
+						`UPDATE ${this.#tableName} SET lease_owner = NULL, lease_expires_at = NULL WHERE key = $1 AND lease_owner = $2 RETURNING key`,
+					),
+					[key, owner, this.#channel],
 					releaseOptions?.signal,
 				);
 			},
@@ -200,6 +235,15 @@ export class PostgresTokenStore implements TokenStore {
 			options.signal,
 		);
 		return rows.map((row) => String(row.key));
+	}
+
+	/**
+	 * `statement` (which returns the changed rows' `key`), followed in the same statement by a `NOTIFY` per changed
+	 * row on the channel given as its last parameter. Postgres delivers it when the statement commits, and only then.
+	 */
+	#notifying(statement: string): string {
+		const channelParameter = `$${(statement.match(/\$\d+/g) ?? []).reduce((max, name) => Math.max(max, Number(name.slice(1))), 0) + 1}`;
+		return `WITH changed AS (${statement}) SELECT key, pg_notify(${channelParameter}::text, key) FROM changed`;
 	}
 
 	/**
@@ -231,4 +275,88 @@ function isConcurrentCreation(error: unknown): boolean {
 	const code = (error as { code?: unknown } | null)?.code;
 	// unique_violation (on pg_type / pg_class), duplicate_table, duplicate_object
 	return code === "23505" || code === "42P07" || code === "42710";
+}
+
+/** What `pgListener` needs of a node-postgres pool: a client of its own, kept for `LISTEN`. */
+export interface PgListenerPool {
+	connect(): Promise<PgListenerClient>;
+}
+
+export interface PgListenerClient {
+	query(text: string): Promise<unknown>;
+	on(event: string, listener: (...args: never[]) => void): unknown;
+	release(error?: Error | boolean): void;
+}
+
+/**
+ * A `PostgresListener` on node-postgres: one client taken from `pool` and kept for `LISTEN`. When that
+ * connection breaks, it takes another and listens again (every second until it can); meanwhile waiters poll.
+ */
+export function pgListener(pool: PgListenerPool): PostgresListener & { close(): Promise<void> } {
+	const channels = new Map<string, Set<(payload: string) => void>>();
+	let client: PgListenerClient | undefined;
+	let connecting: Promise<PgListenerClient> | undefined;
+	let closed = false;
+	/** Gives the current client back to the pool, once, whoever notices first: an error, its end, or close(). */
+	let releaseCurrent: (error?: Error) => void = () => {};
+
+	const quoted = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
+
+	async function connect(): Promise<PgListenerClient> {
+		const fresh = await pool.connect();
+		let released = false;
+		const release = (error?: Error) => {
+			if (released) return;
+			released = true;
+			if (client === fresh) client = undefined;
+			fresh.release(error ?? true);
+		};
+		const onBroken = (error?: Error) => {
+			if (released) return;
+			release(error);
+			if (!closed && channels.size > 0) setTimeout(() => void ensure().catch(() => {}), 1_000);
+		};
+		fresh.on("error", onBroken as (...args: never[]) => void);
+		fresh.on("end", (() => onBroken()) as (...args: never[]) => void);
+		fresh.on("notification", ((message: { channel: string; payload?: string }) => {
+			for (const callback of channels.get(message.channel) ?? []) callback(message.payload ?? "");
+		}) as (...args: never[]) => void);
+		for (const channel of channels.keys()) await fresh.query(`LISTEN ${quoted(channel)}`);
+		client = fresh;
+		releaseCurrent = release;
+		return fresh;
+	}
+
+	function ensure(): Promise<PgListenerClient> {
+		if (client !== undefined) return Promise.resolve(client);
+		connecting ??= connect().finally(() => {
+			connecting = undefined;
+		});
+		return connecting;
+	}
+
+	return {
+		async listen(channel, callback) {
+			let callbacks = channels.get(channel);
+			const first = callbacks === undefined;
+			if (callbacks === undefined) {
+				callbacks = new Set();
+				channels.set(channel, callbacks);
+			}
+			callbacks.add(callback);
+			const connected = await ensure();
+			if (first && connected === client) await connected.query(`LISTEN ${quoted(channel)}`);
+			return async () => {
+				callbacks.delete(callback);
+				if (callbacks.size > 0) return;
+				channels.delete(channel);
+				await client?.query(`UNLISTEN ${quoted(channel)}`).catch(() => {});
+			};
+		},
+		async close() {
+			closed = true;
+			channels.clear();
+			releaseCurrent();
+		},
+	};
 }

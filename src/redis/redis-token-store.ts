@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
+import { ChangeListeners } from "../tokens/change-listeners.js";
 import { CorruptTokenRecordError, TokenWriteNotDurableError } from "../tokens/errors.js";
 import {
 	isStoredTokenSet,
@@ -25,6 +26,13 @@ export interface RedisTokenStoreOptions {
 	 * when Redis has replicas that can be promoted (Sentinel, Cluster, managed failover). Default: off.
 	 */
 	durability?: { replicas: number; timeoutMs: number };
+	/**
+	 * A connection of its own for notifications (`client.duplicate()` will do): with it, a process waiting for
+	 * another's refresh is woken by a Redis message the moment the new token set is stored or the lease released,
+	 * instead of polling. A subscribed connection can run nothing else, so it cannot be `client`. Close it with
+	 * the client. When it drops, waiters poll until ioredis has reconnected and subscribed again.
+	 */
+	subscriber?: Redis | Cluster;
 }
 
 // A record is a hash: `v` is its version, `d` the token set as JSON. A tombstone has `v` only.
@@ -36,12 +44,13 @@ if kind == "hash" then version = tonumber(redis.call("HGET", KEYS[1], "v")) or 0
 const GET_VERSION_SCRIPT = `${READ_VERSION}
 return version`;
 
-// Fenced write: lands only if the version is still the one the writer read.
+// Fenced write: lands only if the version is still the one the writer read. Then it tells waiters (ARGV[5]).
 const COMPARE_AND_SET_SCRIPT = `${READ_VERSION}
 if version ~= tonumber(ARGV[1]) then return 0 end
 redis.call("DEL", KEYS[1])
 redis.call("HSET", KEYS[1], "v", ARGV[2], "d", ARGV[3])
 redis.call("PEXPIRE", KEYS[1], ARGV[4])
+redis.call("PUBLISH", ARGV[5], "written")
 return 1`;
 
 // Versioned delete: a tombstone one version higher, so a refresh in flight cannot write the connection back.
@@ -50,6 +59,7 @@ if kind == "none" or (kind == "hash" and redis.call("HEXISTS", KEYS[1], "d") == 
 redis.call("DEL", KEYS[1])
 redis.call("HSET", KEYS[1], "v", version + 1)
 redis.call("PEXPIRE", KEYS[1], ARGV[1])
+redis.call("PUBLISH", ARGV[2], "deleted")
 return 1`;
 
 // SET NX PX as a script, so that durability can follow it with WAIT like every other write.
@@ -57,6 +67,11 @@ const ACQUIRE_SCRIPT = `if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "N
 // Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
 const RENEW_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+// The same, telling waiters the lease is free (ARGV[2]).
+const RELEASE_AND_PUBLISH_SCRIPT = `if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("del", KEYS[1])
+redis.call("PUBLISH", ARGV[2], "released")
+return 1`;
 
 /**
  * A `TokenStore` on Redis, shared by every process. Each connection's keys share a hash tag, so every
@@ -65,13 +80,16 @@ const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return red
  * - `{prefix}{{key}}:tokens` — a hash: `v` (version) and `d` (the token set as JSON), written only by
  *   compare-and-set scripts;
  * - `{prefix}{{key}}:lease` — the refresh lease, `SET NX PX` with an owner id, renewed and released by owner-checked scripts;
- * - `{prefix}issued-at` — a sorted set of keys by when their refresh token was issued, for `keepAlive()`.
+ * - `{prefix}issued-at` — a sorted set of keys by when their refresh token was issued, for `keepAlive()`;
+ * - `{prefix}{{key}}:changed` — a pub/sub channel: every write, delete and released lease publishes on it.
  */
 export class RedisTokenStore implements TokenStore {
 	readonly #client: Redis | Cluster;
 	readonly #prefix: string;
 	readonly #ttlMs: number;
 	readonly #durability: { replicas: number; timeoutMs: number } | undefined;
+	/** Present only with a `subscriber`: waiters are woken by messages on each key's channel. */
+	public readonly watch?: (key: string, listener: () => void) => () => void;
 
 	constructor(options: RedisTokenStoreOptions) {
 		this.#client = options.client;
@@ -94,6 +112,31 @@ export class RedisTokenStore implements TokenStore {
 			throw new TypeError(`durability needs a whole number of replicas above 0 and a timeoutMs above 0, got ${JSON.stringify(durability)}`);
 		}
 		this.#durability = durability;
+		const { subscriber } = options;
+		if (subscriber !== undefined) {
+			if ((subscriber as unknown) === (options.client as unknown)) {
+				throw new TypeError(
+					"subscriber must be a connection of its own (client.duplicate()): a subscribed connection can run no other command",
+				);
+			}
+			const byChannel = new Map<string, string>();
+			const listeners = new ChangeListeners({
+				onFirst: (key) => {
+					byChannel.set(this.#channel(key), key);
+					// A lost subscription only costs polling.
+					subscriber.subscribe(this.#channel(key)).catch(() => {});
+				},
+				onLast: (key) => {
+					byChannel.delete(this.#channel(key));
+					subscriber.unsubscribe(this.#channel(key)).catch(() => {});
+				},
+			});
+			subscriber.on("message", (channel: string) => {
+				const key = byChannel.get(channel);
+				if (key !== undefined) listeners.notify(key);
+			});
+			this.watch = (key, listener) => listeners.add(key, listener);
+		}
 	}
 
 	public async get(key: string, _options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
@@ -131,7 +174,15 @@ export class RedisTokenStore implements TokenStore {
 		_options?: TokenStoreCallOptions,
 	): Promise<boolean> {
 		const { version, ...data } = tokens;
-		const written = await this.#write(key, COMPARE_AND_SET_SCRIPT, expectedVersion, version, JSON.stringify(data), this.#ttlMs);
+		const written = await this.#write(
+			key,
+			COMPARE_AND_SET_SCRIPT,
+			expectedVersion,
+			version,
+			JSON.stringify(data),
+			this.#ttlMs,
+			this.#channel(key),
+		);
 		if (written !== 1) {
 			return false;
 		}
@@ -144,7 +195,7 @@ export class RedisTokenStore implements TokenStore {
 	}
 
 	public async delete(key: string, _options?: TokenStoreCallOptions): Promise<void> {
-		await this.#write(key, DELETE_SCRIPT, this.#ttlMs);
+		await this.#write(key, DELETE_SCRIPT, this.#ttlMs, this.#channel(key));
 		await this.#client.zrem(this.#indexKey(), key).catch(() => {});
 	}
 
@@ -194,7 +245,7 @@ export class RedisTokenStore implements TokenStore {
 		return {
 			renew: async (renewTtlMs) => (await this.#durably(key, leaseKey, RENEW_SCRIPT, owner, renewTtlMs)) === 1,
 			release: async () => {
-				await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner);
+				await this.#client.eval(RELEASE_AND_PUBLISH_SCRIPT, 1, leaseKey, owner, this.#channel(key));
 			},
 		};
 	}
@@ -234,6 +285,10 @@ export class RedisTokenStore implements TokenStore {
 
 	#recordKey(key: string): string {
 		return `${this.#prefix}{${key}}:tokens`;
+	}
+
+	#channel(key: string): string {
+		return `${this.#prefix}{${key}}:changed`;
 	}
 
 	#indexKey(): string {

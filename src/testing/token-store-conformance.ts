@@ -228,6 +228,45 @@ export function testTokenStoreConformance(
 			});
 		});
 
+		describe("change notifications", () => {
+			test("a write, a delete and a released lease from another client wake a watcher", async ({ store, otherStore }, key) => {
+				if (store.watch === undefined) return;
+				let calls = 0;
+				const stop = store.watch(key(), () => {
+					calls++;
+				});
+				try {
+					// Subscribing may take a moment: write until the first notification arrives.
+					let version = 0;
+					await eventually(
+						async () => {
+							assert.equal(await otherStore.compareAndSet(key(), version, tokenSet(version + 1)), true);
+							version++;
+						},
+						() => calls > 0,
+						"a write from another client never woke the watcher",
+					);
+					const afterWrite = calls;
+					await otherStore.delete(key());
+					await eventually(
+						async () => {},
+						() => calls > afterWrite,
+						"a delete did not wake the watcher",
+					);
+					const afterDelete = calls;
+					const lease = await otherStore.acquireLease(key(), 10_000);
+					await lease?.release();
+					await eventually(
+						async () => {},
+						() => calls > afterDelete,
+						"a released lease did not wake the watcher",
+					);
+				} finally {
+					stop();
+				}
+			});
+		});
+
 		describe("the keep-alive listing", () => {
 			test("lists keys whose refresh token was issued before the cutoff, oldest first, up to the limit", async ({ store }, key) => {
 				if (store.listIdleKeys === undefined) return;
@@ -261,6 +300,19 @@ function tokenSet(version: number, fields: Partial<StoredTokenSet> = {}): Stored
 		version,
 		...fields,
 	};
+}
+
+/** Runs `action`, then checks `done` for up to 500 ms; again, for up to 10 s in all. */
+async function eventually(action: () => Promise<void>, done: () => boolean, message: string): Promise<void> {
+	const giveUpAt = Date.now() + 10_000;
+	while (Date.now() < giveUpAt) {
+		await action();
+		for (let waited = 0; waited < 500; waited += 20) {
+			if (done()) return;
+			await sleep(20);
+		}
+	}
+	assert.fail(message);
 }
 
 function sleep(ms: number): Promise<void> {

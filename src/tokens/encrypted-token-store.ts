@@ -85,6 +85,7 @@ export function encryptedTokenStore(store: TokenStore, keys: TokenEncryptionKey 
 		delete: (key, options) => store.delete(key, options),
 		acquireLease: (key, ttlMs, options) => store.acquireLease(key, ttlMs, options),
 		...(store.listIdleKeys ? { listIdleKeys: store.listIdleKeys.bind(store) } : {}),
+		...(store.watch ? { watch: store.watch.bind(store) } : {}),
 	};
 }
 

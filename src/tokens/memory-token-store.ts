@@ -1,3 +1,4 @@
+import { ChangeListeners } from "./change-listeners.js";
 import type { StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "./token-store.js";
 
 /** A record, or a tombstone (`tokens: null`) that keeps a deleted connection's version counting. */
@@ -13,6 +14,7 @@ interface Entry {
 export class MemoryTokenStore implements TokenStore {
 	readonly #entries = new Map<string, Entry>();
 	readonly #leases = new Map<string, { owner: symbol; expiresAt: number }>();
+	readonly #listeners = new ChangeListeners();
 
 	public async get(key: string, _options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
 		const tokens = this.#entries.get(key)?.tokens;
@@ -34,6 +36,7 @@ export class MemoryTokenStore implements TokenStore {
 			return false;
 		}
 		this.#entries.set(key, { version: tokens.version, tokens: structuredClone(tokens) });
+		this.#listeners.notify(key);
 		return true;
 	}
 
@@ -41,6 +44,7 @@ export class MemoryTokenStore implements TokenStore {
 		const entry = this.#entries.get(key);
 		if (entry !== undefined && entry.tokens !== null) {
 			this.#entries.set(key, { version: entry.version + 1, tokens: null });
+			this.#listeners.notify(key);
 		}
 	}
 
@@ -62,9 +66,16 @@ export class MemoryTokenStore implements TokenStore {
 				return true;
 			},
 			release: async () => {
-				if (this.#leases.get(key)?.owner === owner) this.#leases.delete(key);
+				if (this.#leases.get(key)?.owner !== owner) return;
+				this.#leases.delete(key);
+				this.#listeners.notify(key);
 			},
 		};
+	}
+
+	/** Calls `listener` after every write, delete and released lease of `key` in this store. */
+	public watch(key: string, listener: () => void): () => void {
+		return this.#listeners.add(key, listener);
 	}
 
 	public async listIdleKeys(issuedBefore: number, options: { limit: number }): Promise<string[]> {

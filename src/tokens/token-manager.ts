@@ -8,6 +8,7 @@ import { boundedCall } from "./bounded-call.js";
 import { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError, type TokenWriteNotDurableError } from "./errors.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { isStoredTokenSet, type StoredTokenSet, type TokenStore, type TokenStoreLease } from "./token-store.js";
+import { Wakeup } from "./wakeup.js";
 
 /** Atlassian lets the immediately previous refresh token be exchanged again for 10 minutes after it rotated. */
 const REUSE_WINDOW_MS = 10 * 60_000;
@@ -288,6 +289,36 @@ export class TokenManager {
 	}
 
 	async #refreshUnderLease(key: string, seenVersion: number, force: boolean, retryUnknownOutcome: boolean): Promise<StoredTokenSet> {
+		// Watched before the first look, so that a change between a look and the wait after it is not slept through.
+		const wakeup = new Wakeup();
+		let unwatch: (() => void) | undefined;
+		try {
+			unwatch = this.#store.watch?.(key, wakeup.notify);
+		} catch {
+			// No notifications: polling alone still gets there.
+		}
+		try {
+			return await this.#refreshOrWait(key, seenVersion, force, retryUnknownOutcome, wakeup);
+		} finally {
+			try {
+				unwatch?.();
+			} catch {
+				// Nothing to undo.
+			}
+		}
+	}
+
+	/**
+	 * Takes the lease and refreshes, or waits for whoever holds it: woken by the store's notification, or after a
+	 * jittered backoff (25 ms doubling to 500 ms) when there is none, or it was lost.
+	 */
+	async #refreshOrWait(
+		key: string,
+		seenVersion: number,
+		force: boolean,
+		retryUnknownOutcome: boolean,
+		wakeup: Wakeup,
+	): Promise<StoredTokenSet> {
 		const waitUntil = Date.now() + this.#lockWaitMs;
 		let delayMs = 25;
 		for (;;) {
@@ -317,7 +348,7 @@ export class TokenManager {
 			if (Date.now() + delayMs > waitUntil) {
 				throw new TokenLockTimeoutError(key, this.#lockWaitMs);
 			}
-			await sleep(delayMs * (0.5 + Math.random() / 2));
+			await wakeup.sleep(delayMs * (0.5 + Math.random() / 2));
 			delayMs = Math.min(delayMs * 2, 500);
 		}
 	}

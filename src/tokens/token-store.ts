@@ -68,6 +68,13 @@ export interface TokenStore {
 	 * `issuedBefore` (epoch ms), oldest first. An index may lag; the manager re-reads each record.
 	 */
 	listIdleKeys?(issuedBefore: number, options: TokenStoreCallOptions & { limit: number }): Promise<string[]>;
+	/**
+	 * Optional: calls `listener` whenever `key`'s record or lease may have changed, in any process — a write, a
+	 * delete, a released lease — so that a process waiting for another's refresh wakes at once instead of polling.
+	 * Returns the function that stops it. Notifications may be lost (a dropped connection): waiters keep polling,
+	 * less often, as a fallback. Spurious calls are harmless.
+	 */
+	watch?(key: string, listener: () => void): () => void;
 }
 
 const optionalTime = (value: unknown) => value === undefined || (typeof value === "number" && Number.isFinite(value));

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OAuth2Tokens, type StoredTokenSet, TokenManager, TokenWriteNotDurableError } from "../../src/index.js";
+import { Atlassian, OAuth2Tokens, type StoredTokenSet, TokenManager, TokenWriteNotDurableError } from "../../src/index.js";
 import { CorruptTokenRecordError, RedisTokenStore } from "../../src/redis/index.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { rejection } from "../support/rejection.js";
@@ -153,6 +153,41 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			await expect(manager.refresh("conn")).rejects.toMatchObject({ code: "invalid_grant" });
 			expect(JSON.parse((await client.hget("t5:{conn}:tokens", "d")) ?? "{}").reauthorizationRequired).toBe(true);
 		});
+	});
+
+	it("wakes waiters through a subscriber connection; when that connection is killed mid-wait, the waiter still gets the new token", async () => {
+		const subscriber = redis.client();
+		try {
+			const store = new RedisTokenStore({ client, prefix: "notify:", subscriber });
+			const atlassian = new Atlassian("id", "secret", "https://app.example/cb", {
+				fetch: () => Promise.reject(new Error("the waiter must not refresh")),
+			});
+			const waiter = new TokenManager(atlassian, { store, lockTtlMs: 30_000 });
+			const saved = await waiter.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 0 }));
+			const lease = await store.acquireLease("conn", 30_000); // another process is refreshing
+			const waiting = waiter.getAccessToken("conn");
+			const subscribers = async () => Number(((await client.pubsub("NUMSUB", "notify:{conn}:changed")) as [string, number])[1]);
+			await expect.poll(subscribers, { timeout: 5_000 }).toBe(1);
+			// The notifier connection dies while the waiter waits.
+			await client.client("KILL", "TYPE", "pubsub");
+			expect(await subscribers()).toBe(0);
+			const refreshed = {
+				...saved,
+				accessToken: "at-1",
+				refreshToken: "rt-1",
+				expiresAt: Date.now() + 3_600_000,
+				version: saved.version + 1,
+			};
+			expect(await store.compareAndSet("conn", saved.version, refreshed)).toBe(true);
+			await lease?.release();
+			expect(await waiting).toBe("at-1");
+		} finally {
+			subscriber.disconnect();
+		}
+	});
+
+	it("refuses its own client as the subscriber", () => {
+		expect(() => new RedisTokenStore({ client, subscriber: client })).toThrow(/connection of its own/);
 	});
 
 	describeRotationAcrossProcesses(() => ({

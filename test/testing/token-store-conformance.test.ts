@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { encryptedTokenStore, MemoryTokenStore, type StoredTokenSet, type TokenStore } from "../../src/index.js";
-import { PostgresTokenStore } from "../../src/postgres/index.js";
+import { PostgresTokenStore, pgListener } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 import { testTokenStoreConformance } from "../../src/testing/index.js";
 import { type RunningPostgres, startPostgres } from "../support/postgres-server.js";
@@ -48,9 +48,10 @@ describe.skipIf(!hasRedisServer())("RedisTokenStore on a real redis-server", () 
 		() => {
 			const first = redis.client();
 			const second = redis.client();
-			clients.push(first, second);
+			const subscriber = redis.client();
+			clients.push(first, second, subscriber);
 			return {
-				store: new RedisTokenStore({ client: first, prefix: "conformance:" }),
+				store: new RedisTokenStore({ client: first, prefix: "conformance:", subscriber }),
 				otherStore: new RedisTokenStore({ client: second, prefix: "conformance:" }),
 				corrupt: async (key: string) => {
 					await first.hset(`conformance:{${key}}:tokens`, "v", "1", "d", "{not json");
@@ -77,11 +78,13 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 		() => {
 			const first = new pg.Pool({ connectionString: postgres.url, max: 4 });
 			const second = new pg.Pool({ connectionString: postgres.url, max: 4 });
+			const listener = pgListener(first);
 			return {
 				close: async () => {
+					await listener.close();
 					await Promise.all([first.end(), second.end()]);
 				},
-				store: new PostgresTokenStore({ client: first }),
+				store: new PostgresTokenStore({ client: first, listener }),
 				otherStore: new PostgresTokenStore({ client: second }),
 				corrupt: async (key: string) => {
 					await first.query("INSERT INTO atlassian_token_sets (key, version, token_set) VALUES ($1, 1, $2)", [key, '{"accessToken":1}']);
@@ -104,7 +107,8 @@ describe("PostgresTokenStore on PGlite (in-process Postgres)", () => {
 	testTokenStoreConformance(
 		"PostgresTokenStore (PGlite)",
 		() => ({
-			store: new PostgresTokenStore({ client: db, table: "tokens" }) as TokenStore,
+			store: new PostgresTokenStore({ client: db, table: "tokens", listener: db }) as TokenStore,
+			otherStore: new PostgresTokenStore({ client: db, table: "tokens" }),
 			corrupt: async (key: string) => {
 				await db.query("INSERT INTO tokens (key, version, token_set) VALUES ($1, 1, $2)", [key, "not json"]);
 			},
