@@ -114,6 +114,58 @@ export const pgliteStore = new PostgresTokenStore({ client: new PGlite() });
 	);
 	run("node", ["esm.mjs"], consumer);
 
+	// One copy of each error class per runtime path: the entry points of one path share it, and a store's
+	// error is an instance of the class every entry exports. Checked through each export condition.
+	const identityCheck = (load, path) => `${load}
+const corrupt = { query: async () => ({ rows: [{ version: 1, token_set: "not json" }] }) };
+const error = await new postgres.PostgresTokenStore({ client: corrupt }).get("k").catch((e) => e);
+const same = main.CorruptTokenRecordError === redis.CorruptTokenRecordError && main.CorruptTokenRecordError === postgres.CorruptTokenRecordError;
+if (!same || !(error instanceof main.CorruptTokenRecordError) || !(error instanceof redis.CorruptTokenRecordError)) throw new Error("${path}: two copies of CorruptTokenRecordError");
+if (!(new main.AtlassianScopeError(null) instanceof main.AtlassianAPIError)) throw new Error("${path}: broken error hierarchy");
+console.log("${path}: one copy of each error class across entry points: ok");
+`;
+	writeFileSync(
+		join(consumer, "identity-node-esm.mjs"),
+		identityCheck(
+			`import * as main from "atlassian-3lo"; import * as redis from "atlassian-3lo/redis"; import * as postgres from "atlassian-3lo/postgres";
+if (!import.meta.resolve("atlassian-3lo").endsWith("/dist/node/index.js")) throw new Error("the node condition did not apply: " + import.meta.resolve("atlassian-3lo"));`,
+			"node ESM (dist/node)",
+		),
+	);
+	writeFileSync(
+		join(consumer, "identity-cjs.cjs"),
+		`(async () => {${identityCheck(
+			`const main = require("atlassian-3lo"); const redis = require("atlassian-3lo/redis"); const postgres = require("atlassian-3lo/postgres");
+if (!require.resolve("atlassian-3lo").endsWith("/dist/index.cjs")) throw new Error("require did not resolve to CommonJS");`,
+			"require (dist/*.cjs)",
+		)}})().catch((error) => { console.error(error); process.exit(1); });`,
+	);
+	run("node", ["identity-node-esm.mjs"], consumer);
+	run("node", ["identity-cjs.cjs"], consumer);
+	// A bundler's path: the "import" condition, per-module ESM (dist/esm), bundled as an app would be, then run.
+	const { build } = await import("esbuild");
+	const bundled = await build({
+		stdin: {
+			contents: identityCheck(
+				`import * as main from "atlassian-3lo"; import * as redis from "atlassian-3lo/redis"; import * as postgres from "atlassian-3lo/postgres";`,
+				"bundler (dist/esm)",
+			),
+			resolveDir: consumer,
+			loader: "js",
+		},
+		bundle: true,
+		format: "esm",
+		platform: "neutral",
+		mainFields: ["module", "main"],
+		outfile: join(consumer, "identity-bundled.mjs"),
+		metafile: true,
+		logLevel: "error",
+	});
+	if (Object.keys(bundled.metafile.inputs).some((input) => input.includes("/dist/node/"))) {
+		throw new Error("a neutral bundler resolved the node build instead of the per-module ESM");
+	}
+	run("node", ["identity-bundled.mjs"], consumer);
+
 	// msw is an optional peer dependency: atlassian-3lo/testing must import, and its loopback emulator run, without it.
 	const withoutMsw = join(work, "consumer-without-msw");
 	execFileSync("mkdir", ["-p", withoutMsw]);
