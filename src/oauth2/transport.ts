@@ -67,16 +67,26 @@ export function requestSecrets(transport: Transport, credentials: readonly (stri
  * Location we did not choose.
  */
 export async function send(request: OutgoingRequest, transport: Transport, options: RequestOptions | undefined): Promise<ReceivedResponse> {
-	const secrets = requestSecrets(transport, request.credentials);
 	try {
 		const { response, text } = await withDeadline(transport, options?.signal, false, async (signal, controller) => {
 			const response = await fetchOnce(request, transport, signal);
 			return { response, text: await readBody(response, controller) };
 		});
-		return { status: response.status, headers: response.headers, json: parseJson(text), receivedAt: Date.now(), secrets };
+		return {
+			status: response.status,
+			headers: response.headers,
+			json: parseJson(text),
+			receivedAt: Date.now(),
+			// Only an error needs them: worked out then, not on every success.
+			get secrets() {
+				return requestSecrets(transport, request.credentials);
+			},
+		};
 	} catch (error) {
 		// An oversized body is a response, just not one we read; everything else is a failure to get one.
-		throw error instanceof UnexpectedResponseError ? error : new ArcticFetchError(redactCause(error, secrets));
+		throw error instanceof UnexpectedResponseError
+			? error
+			: new ArcticFetchError(redactCause(error, requestSecrets(transport, request.credentials)));
 	}
 }
 

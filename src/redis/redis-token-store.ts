@@ -151,9 +151,10 @@ export class RedisTokenStore implements TokenStore {
 		if (data == null) {
 			return null;
 		}
-		let parsed: unknown;
+		let parsed: Record<string, unknown>;
 		try {
-			parsed = { ...JSON.parse(data), version: Number(version) };
+			parsed = JSON.parse(data);
+			parsed.version = Number(version);
 		} catch {
 			throw new CorruptTokenRecordError(key);
 		}

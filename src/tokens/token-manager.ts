@@ -4,10 +4,10 @@ import { checkTimerDuration, MAX_TIMER_MS } from "../oauth2/timer-duration.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import { AccessTokenCache } from "./access-token-cache.js";
-import { boundedCall } from "./bounded-call.js";
+import { StoreCallBounds } from "./bounded-call.js";
 import { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError, type TokenWriteNotDurableError } from "./errors.js";
 import { LeaseKeeper } from "./lease-keeper.js";
-import { isStoredTokenSet, type StoredTokenSet, type TokenStore, type TokenStoreLease } from "./token-store.js";
+import { isStoredTokenSet, type StoredTokenSet, type TokenStore, type TokenStoreCallOptions, type TokenStoreLease } from "./token-store.js";
 import { Wakeup } from "./wakeup.js";
 
 /** Atlassian lets the immediately previous refresh token be exchanged again for 10 minutes after it rotated. */
@@ -101,11 +101,11 @@ export class TokenManager {
 	readonly #refreshWindowMs: number;
 	readonly #lockTtlMs: number;
 	readonly #lockWaitMs: number;
-	readonly #storeTimeoutMs: number;
 	readonly #now: () => number;
 	readonly #options: TokenManagerOptions;
 	readonly #inFlight = new Map<string, Promise<StoredTokenSet>>();
 	readonly #cache: AccessTokenCache | undefined;
+	readonly #bounds: StoreCallBounds;
 	/**
 	 * Rotated sets the store has not safely taken yet, written again in the background. `served`: handed to this
 	 * process's callers meanwhile (the store failed); not when the store took it without enough replicas.
@@ -126,7 +126,7 @@ export class TokenManager {
 			throw new TypeError(`lockTtlMs must be a whole number of ms, got ${this.#lockTtlMs}`);
 		}
 		this.#lockWaitMs = checkTimerDuration("lockWaitMs", options.lockWaitMs ?? Math.min(2 * this.#lockTtlMs, MAX_TIMER_MS), 0);
-		this.#storeTimeoutMs = checkTimerDuration("storeTimeoutMs", options.storeTimeoutMs ?? 5_000);
+		this.#bounds = new StoreCallBounds(checkTimerDuration("storeTimeoutMs", options.storeTimeoutMs ?? 5_000));
 		this.#now = options.now ?? Date.now;
 		const cacheMs = checkTimerDuration("cacheMs", options.cacheMs ?? 0, 0);
 		const cacheSize = options.cacheSize ?? 10_000;
@@ -152,7 +152,7 @@ export class TokenManager {
 			issuedAt: now,
 		};
 		for (let attempt = 1; ; attempt++) {
-			const version = await this.#call(key, "getVersion", (signal) => this.#store.getVersion(key, { signal }), options?.signal);
+			const version = await this.#call(key, "getVersion", (call) => this.#store.getVersion(key, call), options?.signal);
 			const stored: StoredTokenSet = { ...fields, version: version + 1 };
 			if (await this.#compareAndSet(key, version, stored, options?.signal)) {
 				this.#pendingWrites.delete(key);
@@ -206,7 +206,7 @@ export class TokenManager {
 		this.#pendingWrites.delete(key);
 		// Until a new sign-in here, no read (not even one racing the delete) is served from memory again.
 		this.#cache?.supersede(key, Number.POSITIVE_INFINITY);
-		await this.#call(key, "delete", (signal) => this.#store.delete(key, { signal }), options?.signal);
+		await this.#call(key, "delete", (call) => this.#store.delete(key, call), options?.signal);
 	}
 
 	/**
@@ -227,7 +227,7 @@ export class TokenManager {
 		const keys = await this.#call(
 			"(idle connections)",
 			"listIdleKeys",
-			(signal) => listIdleKeys.call(this.#store, issuedBefore, { limit, signal }),
+			(call) => listIdleKeys.call(this.#store, issuedBefore, { limit, signal: call.signal }),
 			options.signal,
 		);
 		const report: KeepAliveReport = { refreshed: [], failed: [] };
@@ -324,11 +324,11 @@ export class TokenManager {
 		for (;;) {
 			// Lease validity is counted from before the request: a store that answers late cannot stretch it.
 			const acquiredAt = Date.now();
-			const lease = await this.#call(key, "acquireLease", (signal) => this.#store.acquireLease(key, this.#lockTtlMs, { signal }));
+			const lease = await this.#call(key, "acquireLease", (call) => this.#store.acquireLease(key, this.#lockTtlMs, call));
 			if (lease !== null) {
 				const keeper = new LeaseKeeper(lease, this.#lockTtlMs, acquiredAt, {
-					renew: (held, ttlMs) => this.#call(key, "renew", (signal) => held.renew(ttlMs, { signal })),
-					release: (held: TokenStoreLease) => this.#call(key, "release", (signal) => held.release({ signal })),
+					renew: (held, ttlMs) => this.#call(key, "renew", (call) => held.renew(ttlMs, call)),
+					release: (held: TokenStoreLease) => this.#call(key, "release", (call) => held.release(call)),
 				});
 				try {
 					const result = await this.#refreshWithLease(key, seenVersion, force, retryUnknownOutcome, keeper);
@@ -591,10 +591,15 @@ export class TokenManager {
 		return this.#now() + Math.floor(Math.min(seconds, MAX_ACCESS_TOKEN_LIFETIME_SECONDS) * 1000);
 	}
 
-	async #get(key: string, signal?: AbortSignal): Promise<StoredTokenSet | null> {
-		const stored = await this.#call(key, "get", (callSignal) => this.#store.get(key, { signal: callSignal }), signal);
-		this.#cache?.remember(key, stored, this.#now());
-		return stored;
+	#get(key: string, signal?: AbortSignal): Promise<StoredTokenSet | null> {
+		const reading = this.#call(key, "get", (call) => this.#store.get(key, call), signal);
+		const cache = this.#cache;
+		return cache === undefined
+			? reading
+			: reading.then((stored) => {
+					cache.remember(key, stored, this.#now());
+					return stored;
+				});
 	}
 
 	async #compareAndSet(key: string, expectedVersion: number, tokens: StoredTokenSet, signal?: AbortSignal): Promise<boolean> {
@@ -603,12 +608,7 @@ export class TokenManager {
 		}
 		let written: boolean;
 		try {
-			written = await this.#call(
-				key,
-				"compareAndSet",
-				(callSignal) => this.#store.compareAndSet(key, expectedVersion, tokens, { signal: callSignal }),
-				signal,
-			);
+			written = await this.#call(key, "compareAndSet", (call) => this.#store.compareAndSet(key, expectedVersion, tokens, call), signal);
 		} catch (error) {
 			// Outcome unknown: it may have landed.
 			this.#cache?.supersede(key, expectedVersion);
@@ -623,8 +623,8 @@ export class TokenManager {
 		return written;
 	}
 
-	#call<T>(key: string, operation: string, call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-		return boundedCall(call, { key, operation }, this.#storeTimeoutMs, signal);
+	#call<T>(key: string, operation: string, call: (options: TokenStoreCallOptions) => Promise<T>, signal?: AbortSignal): Promise<T> {
+		return this.#bounds.run(call, { key, operation }, signal);
 	}
 }
 
