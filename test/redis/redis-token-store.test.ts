@@ -182,7 +182,7 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			await lease?.release();
 			expect(await waiting).toBe("at-1");
 		} finally {
-			subscriber.disconnect();
+			await subscriber.quit();
 		}
 	});
 

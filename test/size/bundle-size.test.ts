@@ -22,8 +22,9 @@ const SIGN_IN_BUDGET = 5_650;
 // SHA-256 replaced @oslojs/crypto's SHA-2 module, whose SHA-224/384/512 no bundler could drop.
 // The granular Jira and Confluence scopes (#12) added about 0.3 KB of strings.
 // Issue #13 added about 2.8 KB: createAtlassianFetch, paginate, selectSite and their errors. Issue #14 moved
-// CorruptTokenRecordError into it (+30 B), so that the Redis and Postgres stores share it.
-const MAIN_ENTRY_BUDGET = 16_000;
+// CorruptTokenRecordError into it (+30 B), so that the Redis and Postgres stores share it. Issue #15 added about
+// 0.8 KB: the access-token cache, woken waiters (watch, change listeners) and one interval bounding store calls.
+const MAIN_ENTRY_BUDGET = 16_900;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');
