@@ -24,6 +24,7 @@ export { AtlassianPaginationError, type PaginateOptions, paginate } from "./atla
 export { type AtlassianScope, AtlassianScopes } from "./atlassian/scopes.js";
 export { SiteNotAccessibleError, selectSite } from "./atlassian/select-site.js";
 export type { AtlassianUser } from "./atlassian/user.js";
+export { type NodeServerResponse, sendWebResponse } from "./http/send-web-response.js";
 export { AuthorizationCallbackError, type AuthorizationCallbackFailure, validateAuthorizationCallback } from "./oauth2/callback.js";
 export type { OAuth2ClientOptions } from "./oauth2/client.js";
 export { OAuth2Client } from "./oauth2/client.js";

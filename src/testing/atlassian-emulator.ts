@@ -65,6 +65,8 @@ interface AuthorizationCode {
 	familyId: string | null;
 	/** The PKCE S256 challenge of the authorization request, if it had one. */
 	codeChallenge: string | null;
+	/** The site chosen on the consent page; `null`: every site of the user. */
+	siteId: string | null;
 }
 
 interface AccessTokenRecord {
@@ -85,6 +87,8 @@ interface RefreshTokenRecord {
 /** One grant (one consent): which of its refresh tokens may still be exchanged. */
 interface Grant {
 	consentedAt: number;
+	/** The site the user chose on the consent page; `null`: all of theirs. */
+	siteId: string | null;
 	current: string | null;
 	/** The refresh token rotated most recently, and when: inside the reuse interval it may go once more. */
 	previous: string | null;
@@ -201,6 +205,8 @@ export class AtlassianEmulator {
 		accountId?: string;
 		/** A PKCE S256 challenge: the exchange must then send the matching `code_verifier`. */
 		codeChallenge?: string;
+		/** The site chosen on the consent page: the grant reaches only it. Default: every site of the user. */
+		siteId?: string;
 	}): string {
 		const code = randomToken("code-");
 		this.#codes.set(code, {
@@ -212,6 +218,7 @@ export class AtlassianEmulator {
 			used: false,
 			familyId: null,
 			codeChallenge: options.codeChallenge ?? null,
+			siteId: options.siteId ?? null,
 		});
 		return code;
 	}
@@ -290,6 +297,8 @@ export class AtlassianEmulator {
 		return new Response(
 			consentPage({
 				clientId: client.clientId,
+				appName: client.name ?? client.clientId,
+				sites: this.sites.map((site) => ({ id: site.id, name: site.name, url: site.url })),
 				redirectURI,
 				state: params.get("state"),
 				codeChallenge: params.get("code_challenge"),
@@ -313,6 +322,7 @@ export class AtlassianEmulator {
 				scopes: (form.get("scope") ?? "").split(" ").filter(Boolean),
 				accountId: form.get("account_id") ?? undefined,
 				codeChallenge: form.get("code_challenge") ?? undefined,
+				siteId: form.get("site_id") || undefined,
 			});
 			target.searchParams.set("code", code);
 		} else {
@@ -364,7 +374,13 @@ export class AtlassianEmulator {
 		}
 		code.used = true;
 		code.familyId = randomToken("family-");
-		this.#grants.set(code.familyId, { consentedAt: this.now(), current: null, previous: null, previousRotatedAt: 0 });
+		this.#grants.set(code.familyId, {
+			consentedAt: this.now(),
+			siteId: code.siteId,
+			current: null,
+			previous: null,
+			previousRotatedAt: 0,
+		});
 		return json(this.#issueTokens(client.clientId, code.accountId, code.scopes, code.familyId));
 	}
 
@@ -433,8 +449,9 @@ export class AtlassianEmulator {
 
 	#grantedSites(token: AccessTokenRecord): { site: EmulatedSite; scopes: string[] }[] {
 		const user = this.#user(token.accountId);
+		const chosen = this.#grants.get(token.familyId)?.siteId ?? null;
 		return this.sites
-			.filter((site) => user?.siteIds.includes(site.id))
+			.filter((site) => user?.siteIds.includes(site.id) && (chosen === null || site.id === chosen))
 			.map((site) => ({ site, scopes: site.scopes.filter((scope) => token.scopes.includes(scope)) }))
 			.filter(({ scopes }) => scopes.length > 0);
 	}

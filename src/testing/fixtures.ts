@@ -3,6 +3,8 @@ import type { AtlassianUser } from "../atlassian/user.js";
 
 export interface EmulatedClient {
 	clientId: string;
+	/** The app's name, as its consent page shows it. Default: the client id. */
+	name?: string;
 	clientSecret: string;
 	/** Callback URLs registered on the app; `/authorize` and the code exchange accept only these. */
 	redirectURIs: string[];

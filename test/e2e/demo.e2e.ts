@@ -1,8 +1,9 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { PGlite } from "@electric-sql/pglite";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDemoApp } from "../../demo/app.js";
-import { Atlassian } from "../../src/index.js";
 import { PostgresTokenStore } from "../../src/postgres/index.js";
 import {
 	type LoopbackServer,
@@ -46,15 +47,22 @@ beforeEach(async () => {
 	app = await startLoopbackServer((request) => handler(request), { hostname: "localhost" });
 	const redirectURI = `${app.url}/login/atlassian/callback`;
 	emulator = await startAtlassianEmulator({
-		clients: [{ clientId: "e2e-client", clientSecret: "e2e-secret", redirectURIs: [redirectURI] }],
+		clients: [{ clientId: "e2e-client", clientSecret: "e2e-secret", name: "atlassian-3lo demo", redirectURIs: [redirectURI] }],
 	});
-	const atlassian = new Atlassian("e2e-client", "e2e-secret", redirectURI, { hosts: emulator.hosts });
 	// The store `npm run demo` uses: PostgresTokenStore on an in-memory PGlite.
 	database = new PGlite();
-	const store = new PostgresTokenStore({ client: database });
+	const store = new PostgresTokenStore({ client: database, listener: database });
 	await store.ensureSchema();
-	handler = createDemoApp({ atlassian, providerLabel: "the emulator", store });
-	page = await (await browser.newContext()).newPage();
+	handler = createDemoApp({
+		clientId: "e2e-client",
+		clientSecret: "e2e-secret",
+		redirectURI,
+		hosts: emulator.hosts,
+		emulator: emulator.emulator,
+		providerLabel: "the emulator",
+		store,
+	});
+	page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
 	requestedURLs = [];
 	page.on("request", (request) => requestedURLs.push(request.url()));
 });
@@ -70,39 +78,120 @@ async function startSignIn() {
 	await page.goto(app.url);
 	await page.getByRole("link", { name: "Sign in with Atlassian" }).click();
 	await page.waitForURL(`${emulator.url}/authorize?**`);
-	await expect(page.getByRole("listitem").allTextContents()).resolves.toContain("read:me");
+	await expect(page.locator("main").textContent()).resolves.toContain("read:me");
 }
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core on the page as it is now: no serious or critical violation. */
+async function expectAccessible(name: string) {
+	await page.addScriptTag({ content: axeSource });
+	const violations = await page.evaluate(async () => {
+		const result = await (
+			window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; help: string }[] }> } }
+		).axe.run();
+		return result.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
+	});
+	expect(
+		violations.map((violation) => `${violation.id}: ${violation.help}`),
+		name,
+	).toEqual([]);
+}
+
+const IMAGES = new URL("../../docs/images/", import.meta.url).pathname;
+
+async function screenshot(name: string, options: { selector?: string } = {}) {
+	mkdirSync(IMAGES, { recursive: true });
+	const target = options.selector ? page.locator(options.selector) : page;
+	await target.screenshot({ path: `${IMAGES}${name}.png`, ...(options.selector ? {} : { fullPage: true }) });
+}
+
+const narration = () => page.locator("#narration").textContent();
+const tokenRequests = () => emulator.emulator.requests.filter((request) => request.path === "/oauth/token").length;
+
 describe("the demo in Chromium", () => {
-	it("signs in, shows profile, sites and Jira projects, refreshes with rotation, and signs out", async () => {
+	it("signs in, narrates each step, pages Jira, writes an issue, shows the token lifecycle, and signs out — accessibly", async () => {
+		await page.goto(app.url);
+		await expectAccessible("home");
+		await screenshot("home");
 		await startSignIn();
+		expect(await page.locator("h1").textContent()).toBe("atlassian-3lo demo is requesting access to your Atlassian account");
+		await expectAccessible("consent");
+		await screenshot("consent");
 		await page.getByRole("button", { name: "Accept" }).click();
 		await page.waitForURL(`${app.url}/`);
 		expect(await page.locator("#user-name").textContent()).toBe("Mia Krystof");
 		expect(await page.locator("#user-email").textContent()).toBe("mia.krystof@acme.example");
 		expect(await page.locator("#sites").textContent()).toContain("1324a887-45db-1bf4-1e99-ef0ff456d421");
 		expect(await page.locator("#projects").textContent()).toContain("ENG");
+		expect(await page.locator("#issues").textContent()).toContain("ENG-1");
+		expect(await page.locator("main").textContent()).toContain("read in 3 pages");
+		expect(await narration()).toContain("you signed in");
+		expect(await narration()).toMatch(/POST.*\/oauth\/token.*200/s);
 		expect(await page.locator("#token-version").textContent()).toBe("1");
+		await expectAccessible("signed in");
+		await screenshot("signed-in");
 		const cookies = await page.context().cookies();
 		expect(cookies.map((cookie) => cookie.value).join(" ")).not.toMatch(/emulator-rt-|eyJ[\w-]+\.eyJ/); // no refresh token, no JWT access token
+		// Tokens appear only as redacted prefixes.
+		const html = await page.content();
+		expect(html).not.toMatch(/eyJ[\w-]{20,}\.eyJ/);
+		expect(html).not.toContain("emulator-rt-");
 
-		const refreshesBefore = emulator.emulator.requests.filter((request) => request.path === "/oauth/token").length;
+		const before = tokenRequests();
 		await page.getByRole("button", { name: "Refresh tokens" }).click();
 		// Each refresh writes two versions: the fenced "sent" mark, then the answer.
 		await expect.poll(() => page.locator("#token-version").textContent()).toBe("3");
-		expect(emulator.emulator.requests.filter((request) => request.path === "/oauth/token").length).toBe(refreshesBefore + 1);
-		// The rotated refresh token works: a second refresh succeeds (a reused one would revoke the grant).
-		await page.getByRole("button", { name: "Refresh tokens" }).click();
-		await expect.poll(() => page.locator("#token-version").textContent()).toBe("5");
-		expect(emulator.emulator.refreshStats).toEqual({ rotations: 2, reuses: 0, revocations: 0 });
-		expect(await page.locator("#user-name").textContent()).toBe("Mia Krystof");
+		expect(await narration()).toContain("the tokens were refreshed");
+		expect(tokenRequests()).toBe(before + 1);
+
+		await page.getByRole("button", { name: "3 workers refresh at once" }).click();
+		await expect.poll(narration).toContain("Exactly one refresh reached Atlassian");
+		expect(await narration()).toContain("All three hold the same new access token");
+		expect(tokenRequests()).toBe(before + 2);
+		expect(await page.locator("#timeline").textContent()).toMatch(/worker [123]/);
+		await screenshot("lifecycle", { selector: "#lifecycle" });
+
+		await page.getByRole("button", { name: "Create a test issue" }).click();
+		await expect.poll(narration).toMatch(/Jira answered 201: ENG-\d+ was created/);
+		expect(await narration()).toMatch(/POST.*\/rest\/api\/3\/issue.*201/s);
+
+		await page.getByRole("button", { name: "429 with Retry-After" }).click();
+		await expect.poll(narration).toMatch(/waited 1\.\d\d s/);
+		expect(await narration()).toMatch(/429.*200/s);
+
+		await page.getByRole("button", { name: "503 on refresh" }).click();
+		await expect.poll(narration).toContain("kept the stored tokens as they were");
+
+		await page.getByRole("button", { name: "Fast-forward 1 hour" }).click();
+		await expect.poll(narration).toContain("refreshed it before handing it out");
+		expect(emulator.emulator.refreshStats.revocations).toBe(0);
 
 		await page.getByRole("button", { name: "Sign out" }).click();
-		await page.waitForURL(`${app.url}/`);
+		await page.waitForURL(`${app.url}/?signed-out=1`);
+		expect(await narration()).toContain("TokenManager.delete()");
 		await expect(page.getByRole("link", { name: "Sign in with Atlassian" }).isVisible()).resolves.toBe(true);
 		// The browser never left this machine: every request went to loopback (or was a data: URL).
 		const offLoopback = requestedURLs.filter((url) => !/^(data:|http:\/\/(localhost|127\.0\.0\.1)[:/])/.test(url));
 		expect(offLoopback).toEqual([]);
+	});
+
+	it("a revoked grant leads to the sign-in-again page", async () => {
+		await startSignIn();
+		await page.getByRole("button", { name: "Accept" }).click();
+		await page.waitForURL(`${app.url}/`);
+		await page.getByRole("button", { name: "Revoke the grant" }).click();
+		expect(await page.locator("h1").textContent()).toBe("Please sign in again");
+		expect(await page.locator("#error").textContent()).toContain("403 invalid_grant");
+		await expectAccessible("sign in again");
+	});
+
+	it("reads well on a phone: nothing wider than 390 px", async () => {
+		await page.setViewportSize({ width: 390, height: 844 });
+		await startSignIn();
+		await page.getByRole("button", { name: "Accept" }).click();
+		await page.waitForURL(`${app.url}/`);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 	});
 
 	it("shows a clear page when the user declines", async () => {
@@ -110,13 +199,16 @@ describe("the demo in Chromium", () => {
 		await page.getByRole("button", { name: "Decline" }).click();
 		await page.waitForURL(`${app.url}/login/atlassian/callback?**`);
 		expect(await page.locator("h1").textContent()).toBe("You declined access");
+		await expectAccessible("declined");
 	});
 
-	it("refuses a tampered state with a 400 page", async () => {
+	it("refuses a tampered state with a 400 page in plain words", async () => {
 		await startSignIn();
 		const authorizeURL = new URL(page.url());
 		const response = await page.goto(`${app.url}/login/atlassian/callback?code=forged&state=${authorizeURL.searchParams.get("state")}x`);
 		expect(response?.status()).toBe(400);
-		expect(await page.locator("h1").textContent()).toBe("Invalid sign-in request");
+		expect(await page.locator("h1").textContent()).toBe("This sign-in link is not valid here");
+		expect(await page.locator("#error").textContent()).toContain("does not match this browser's sign-in");
+		await expectAccessible("tampered state");
 	});
 });

@@ -24,7 +24,8 @@ const SIGN_IN_BUDGET = 5_650;
 // Issue #13 added about 2.8 KB: createAtlassianFetch, paginate, selectSite and their errors. Issue #14 moved
 // CorruptTokenRecordError into it (+30 B), so that the Redis and Postgres stores share it. Issue #15 added about
 // 0.8 KB: the access-token cache, woken waiters (watch, change listeners) and one interval bounding store calls.
-const MAIN_ENTRY_BUDGET = 16_900;
+// Issue #16 added sendWebResponse (+150 B), for the Express and Fastify recipes.
+const MAIN_ENTRY_BUDGET = 17_100;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Atlassian, generateState } from "../../src/index.js";
-import { DEFAULT_CLIENT, type RunningAtlassianEmulator, startAtlassianEmulator, startLoopbackServer } from "../../src/testing/index.js";
+import {
+	DEFAULT_CLIENT,
+	DEFAULT_SITE,
+	type RunningAtlassianEmulator,
+	startAtlassianEmulator,
+	startLoopbackServer,
+} from "../../src/testing/index.js";
 import { emulatorScenarios, REDIRECT_URI } from "./emulator-scenarios.js";
 
 let running: RunningAtlassianEmulator;
@@ -30,14 +36,44 @@ describe("Atlassian emulator on a loopback port", () => {
 	describe("consent page", () => {
 		const atlassian = () => new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, REDIRECT_URI, { hosts: running.hosts });
 
-		it("shows the requested scopes with Accept and Decline buttons", async () => {
+		it("shows the app's name, the requested scopes in plain words, and Accept and Decline buttons", async () => {
 			const response = await fetch(atlassian().createAuthorizationURL("st", ["read:me", "offline_access"]));
 			expect(response.status).toBe(200);
 			const html = await response.text();
-			expect(html).toContain("<li>read:me</li>");
-			expect(html).toContain("<li>offline_access</li>");
+			expect(html).toContain("<li>View your profile: name, email address and avatar <code>read:me</code></li>");
+			expect(html).toContain("<code>offline_access</code>");
+			expect(html).toContain('<meta name="viewport"');
 			expect(html).toMatch(/<button[^>]*value="accept"[^>]*>Accept<\/button>/);
 			expect(html).toMatch(/<button[^>]*value="decline"[^>]*>Decline<\/button>/);
+		});
+
+		it("names the app, and lets the user choose one of several sites: the grant then reaches only that site", async () => {
+			const second = {
+				...structuredClone(DEFAULT_SITE),
+				id: "9f0e2b1c-0000-4000-8000-000000000002",
+				name: "globex",
+				url: "https://globex.atlassian.net",
+			};
+			const emulator = running.emulator;
+			emulator.clients[0] = { ...DEFAULT_CLIENT, name: "Acme Sync" };
+			emulator.sites.push(second);
+			emulator.users[0]?.siteIds.push(second.id);
+			const html = await (await fetch(atlassian().createAuthorizationURL("st", ["read:me", "read:jira-work"]))).text();
+			expect(html).toContain("<h1>Acme Sync is requesting access to your Atlassian account</h1>");
+			expect(html).toContain(`<option value="${second.id}">globex (https://globex.atlassian.net)</option>`);
+			const body = new URLSearchParams({
+				client_id: DEFAULT_CLIENT.clientId,
+				redirect_uri: REDIRECT_URI,
+				state: "st",
+				scope: "read:me read:jira-work",
+				decision: "accept",
+				site_id: second.id,
+			});
+			const decided = await fetch(`${running.url}/authorize/decision`, { method: "POST", body, redirect: "manual" });
+			const code = new URL(decided.headers.get("location") ?? "").searchParams.get("code") ?? "";
+			const tokens = await atlassian().validateAuthorizationCode(code);
+			const sites = await atlassian().getAccessibleResources(tokens.accessToken());
+			expect(sites.map((site) => site.name)).toEqual(["globex"]);
 		});
 
 		it.each([

@@ -1,0 +1,19 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { expect, it } from "vitest";
+
+// Each recipe page shows its example file exactly (with the package's own import path), so the code a reader
+// copies is the code test/examples/recipes.test.ts runs.
+const root = new URL("../..", import.meta.url);
+const pages = readdirSync(new URL("docs/recipes/", root)).filter((file) => file.endsWith(".md"));
+
+it("has a recipe page per example", () => {
+	const examples = readdirSync(new URL("examples/", root)).filter((file) => file.endsWith(".ts"));
+	expect(pages.map((page) => page.replace(/\.md$/, "")).sort()).toEqual(examples.map((file) => file.replace(/\.ts$/, "")).sort());
+});
+
+it.each(pages)("docs/recipes/%s shows its example as it runs", (page) => {
+	const markdown = readFileSync(new URL(`docs/recipes/${page}`, root), "utf8");
+	const block = /^```ts\n([\s\S]*?)^```$/m.exec(markdown)?.[1];
+	const example = readFileSync(new URL(`examples/${page.replace(/\.md$/, ".ts")}`, root), "utf8");
+	expect(block).toBe(example.replace('"../src/index.js"', '"atlassian-3lo"'));
+});
