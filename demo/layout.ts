@@ -19,7 +19,7 @@ h1{font-size:1.75rem;line-height:1.2;margin:1rem 0 .5rem}h2{font-size:1.125rem;m
 form{display:inline}
 table{border-collapse:collapse;width:100%;font-size:.9375rem}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #dfe1e6;vertical-align:top}
 th{color:#5e6c84;font-weight:600;font-size:.8125rem;text-transform:uppercase;letter-spacing:.02em}
-td code{white-space:nowrap}
+#issues code,#projects code{white-space:nowrap}
 code{font:.875em ui-monospace,SFMono-Regular,Menlo,monospace;background:#f4f5f7;padding:0 .25rem;border-radius:3px;word-break:break-all}
 .muted{color:#5e6c84}.small{font-size:.875rem}
 .user{display:flex;align-items:center;gap:.75rem}.user img{border-radius:50%}

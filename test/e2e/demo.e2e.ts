@@ -192,6 +192,13 @@ describe("the demo in Chromium", () => {
 		await page.getByRole("button", { name: "Accept" }).click();
 		await page.waitForURL(`${app.url}/`);
 		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+		// The site picker: choosing a site by its link marks it chosen.
+		await page.getByRole("link", { name: "acme" }).click();
+		await page.waitForURL(`${app.url}/?site=**`);
+		expect(await page.locator("#sites").textContent()).toContain("chosen");
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+		await expectAccessible("signed in, on a phone");
+		await screenshot("signed-in-phone");
 	});
 
 	it("shows a clear page when the user declines", async () => {
