@@ -1,7 +1,6 @@
 import { ChangeListeners } from "../tokens/change-listeners.js";
-import { CorruptTokenRecordError } from "../tokens/errors.js";
 import {
-	isStoredTokenSet,
+	parseStoredRecord,
 	type StoredTokenSet,
 	type TokenStore,
 	type TokenStoreCallOptions,
@@ -135,16 +134,7 @@ export class PostgresTokenStore implements TokenStore {
 		if (row === undefined || row.token_set === null || row.token_set === undefined) {
 			return null;
 		}
-		let parsed: unknown;
-		try {
-			parsed = { ...JSON.parse(String(row.token_set)), version: Number(row.version) };
-		} catch {
-			throw new CorruptTokenRecordError(key);
-		}
-		if (!isStoredTokenSet(parsed)) {
-			throw new CorruptTokenRecordError(key);
-		}
-		return parsed;
+		return parseStoredRecord(key, String(row.token_set), row.version);
 	}
 
 	public async getVersion(key: string, options?: TokenStoreCallOptions): Promise<number> {

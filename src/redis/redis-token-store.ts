@@ -3,6 +3,7 @@ import { ChangeListeners } from "../tokens/change-listeners.js";
 import { CorruptTokenRecordError, TokenWriteNotDurableError } from "../tokens/errors.js";
 import {
 	isStoredTokenSet,
+	parseStoredRecord,
 	type StoredTokenSet,
 	type TokenStore,
 	type TokenStoreCallOptions,
@@ -151,17 +152,7 @@ export class RedisTokenStore implements TokenStore {
 		if (data == null) {
 			return null;
 		}
-		let parsed: Record<string, unknown>;
-		try {
-			parsed = JSON.parse(data);
-			parsed.version = Number(version);
-		} catch {
-			throw new CorruptTokenRecordError(key);
-		}
-		if (!isStoredTokenSet(parsed)) {
-			throw new CorruptTokenRecordError(key);
-		}
-		return parsed;
+		return parseStoredRecord(key, data, version);
 	}
 
 	public async getVersion(key: string, _options?: TokenStoreCallOptions): Promise<number> {

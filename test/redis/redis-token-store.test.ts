@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Atlassian, OAuth2Tokens, type StoredTokenSet, TokenManager, TokenWriteNotDurableError } from "../../src/index.js";
 import { CorruptTokenRecordError, RedisTokenStore } from "../../src/redis/index.js";
+import { finishRefreshElsewhere } from "../support/another-process.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { rejection } from "../support/rejection.js";
 import { RotatingTokenEndpoint } from "../support/rotating-token-endpoint.js";
@@ -171,15 +172,7 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			// The notifier connection dies while the waiter waits.
 			await client.client("KILL", "TYPE", "pubsub");
 			expect(await subscribers()).toBe(0);
-			const refreshed = {
-				...saved,
-				accessToken: "at-1",
-				refreshToken: "rt-1",
-				expiresAt: Date.now() + 3_600_000,
-				version: saved.version + 1,
-			};
-			expect(await store.compareAndSet("conn", saved.version, refreshed)).toBe(true);
-			await lease?.release();
+			expect(await finishRefreshElsewhere(store, saved, lease)).toBe(true);
 			expect(await waiting).toBe("at-1");
 		} finally {
 			await subscriber.quit();

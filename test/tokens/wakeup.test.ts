@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Atlassian, MemoryTokenStore, OAuth2Tokens, type StoredTokenSet, TokenManager, type TokenStore } from "../../src/index.js";
+import { Atlassian, MemoryTokenStore, OAuth2Tokens, TokenManager, type TokenStore } from "../../src/index.js";
 import { Wakeup } from "../../src/tokens/wakeup.js";
+import { finishRefreshElsewhere } from "../support/another-process.js";
 
 const realSetTimeout = globalThis.setTimeout;
 const within = <T>(promise: Promise<T>, ms: number) =>
@@ -23,16 +24,7 @@ describe("a process waiting for another's refresh", () => {
 		vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
 		const waiting = waiter.getAccessToken("conn");
 		await vi.advanceTimersByTimeAsync(0);
-		// The other process stores its answer and lets go.
-		const refreshed: StoredTokenSet = {
-			...saved,
-			accessToken: "at-1",
-			refreshToken: "rt-1",
-			expiresAt: Date.now() + 3_600_000,
-			version: saved.version + 1,
-		};
-		expect(await store.compareAndSet("conn", saved.version, refreshed)).toBe(true);
-		await lease?.release();
+		expect(await finishRefreshElsewhere(store, saved, lease)).toBe(true);
 		return waiting;
 	}
 
