@@ -2,7 +2,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Atlassian, TokenManager } from "../../src/index.js";
-import { DEFAULT_TOKEN_TABLE, type PostgresClient, PostgresTokenStore, tokenTableSQL } from "../../src/postgres/index.js";
+import { DEFAULT_TOKEN_TABLE, type PostgresClient, PostgresTokenStore, pgListener, tokenTableSQL } from "../../src/postgres/index.js";
 import { AtlassianEmulator, DEFAULT_CLIENT } from "../../src/testing/index.js";
 import { type RunningPostgres, startPostgres } from "../support/postgres-server.js";
 import { rejection } from "../support/rejection.js";
@@ -68,6 +68,36 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 			expect(await store.compareAndSet("k", 0, tokens)).toBe(true);
 			expect((await pool.query("SELECT key FROM integrations.atlassian_tokens")).rows).toEqual([{ key: "k" }]);
 		});
+	});
+
+	it("pgListener: when its LISTEN connection is killed, it connects again and notifications flow again", async () => {
+		const listenerPool = new pg.Pool({ connectionString: postgres.url });
+		listenerPool.on("error", () => {});
+		const listener = pgListener(listenerPool);
+		try {
+			const store = new PostgresTokenStore({ client: pool, table: "listened", listener });
+			await store.ensureSchema();
+			let notified = 0;
+			const stop = store.watch?.("k", () => {
+				notified++;
+			});
+			const listening = async () =>
+				Number((await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%'")).rows[0]?.n);
+			await expect.poll(listening, { timeout: 5_000 }).toBe(1);
+			const tokens = (version: number) => ({ accessToken: `a${version}`, refreshToken: "r", expiresAt: 1, scopes: [], version });
+			await store.compareAndSet("k", 0, tokens(1));
+			await expect.poll(() => notified, { timeout: 5_000 }).toBeGreaterThan(0);
+			// The database drops the listening connection (a restart, a failover, an admin).
+			await pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'");
+			await expect.poll(listening, { timeout: 10_000 }).toBe(1);
+			const before = notified;
+			await store.compareAndSet("k", 1, tokens(2));
+			await expect.poll(() => notified, { timeout: 5_000 }).toBeGreaterThan(before);
+			stop?.();
+		} finally {
+			await listener.close();
+			await listenerPool.end();
+		}
 	});
 
 	describeRotationAcrossProcesses(() => ({
