@@ -211,7 +211,7 @@ export class TokenManager {
 
 	/**
 	 * Refreshes connections nobody used for `idleDays`, so they outlive Atlassian's 90-day limit on unused
-	 * refresh tokens. Run it from a daily job; it needs a store with `listIdleKeys` (memory and Redis have it).
+	 * refresh tokens. Run it from a daily job; it needs a store with `listIdleKeys` (memory, Redis and Postgres have it).
 	 */
 	public async keepAlive(options: KeepAliveOptions = {}): Promise<KeepAliveReport> {
 		const { listIdleKeys } = this.#store;

@@ -122,6 +122,38 @@ describe("PostgresTokenStore, any database", () => {
 		},
 	);
 
+	it("ensureSchema() takes another process's concurrent creation in its stride, and reports any other failure", async () => {
+		const failing = (code: string): PostgresClient => ({
+			query: async () => {
+				throw Object.assign(new Error(`SQLSTATE ${code}`), { code });
+			},
+		});
+		await new PostgresTokenStore({ client: failing("42P07") }).ensureSchema(); // duplicate_table
+		await new PostgresTokenStore({ client: failing("23505") }).ensureSchema(); // unique_violation in the catalog
+		expect(await rejection(new PostgresTokenStore({ client: failing("42501") }).ensureSchema())).toMatchObject({ code: "42501" });
+	});
+
+	it("without a listener has no watch(); a listener that fails only costs polling, and is tried again", async () => {
+		const client: PostgresClient = { query: async () => ({ rows: [] }) };
+		expect(new PostgresTokenStore({ client }).watch).toBeUndefined();
+		let attempts = 0;
+		const store = new PostgresTokenStore({
+			client,
+			listener: {
+				listen: async () => {
+					attempts++;
+					throw new Error("no LISTEN here");
+				},
+			},
+		});
+		const stop = store.watch?.("k", () => {});
+		await new Promise((resolve) => setTimeout(resolve, 10));
+		store.watch?.("k", () => {})();
+		await new Promise((resolve) => setTimeout(resolve, 10));
+		stop?.();
+		expect(attempts).toBe(2);
+	});
+
 	it("needs a client with query()", () => {
 		expect(() => new PostgresTokenStore({ client: {} as PostgresClient })).toThrow(/query\(text, params\)/);
 	});
