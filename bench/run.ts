@@ -3,7 +3,6 @@
 import { execFileSync, fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as arctic from "arctic";
-import type { Redis } from "ioredis";
 import * as ours from "../src/index.js";
 import { RedisTokenStore } from "../src/redis/index.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../test/support/redis-server.js";

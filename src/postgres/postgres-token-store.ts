@@ -104,14 +104,17 @@ export class PostgresTokenStore implements TokenStore {
 		const { listener } = options;
 		if (listener !== undefined) {
 			const listeners = new ChangeListeners();
-			let listening: Promise<unknown> | undefined;
+			let listening = false;
 			this.watch = (key, callback) => {
 				// One LISTEN per store, on first use; a failure only costs polling, and the next watch tries again.
-				listening ??= listener
-					.listen(this.#channel, (payload) => listeners.notify(payload))
-					.catch(() => {
-						listening = undefined;
-					});
+				if (!listening) {
+					listening = true;
+					listener
+						.listen(this.#channel, (payload) => listeners.notify(payload))
+						.catch(() => {
+							listening = false;
+						});
+				}
 				return listeners.add(key, callback);
 			};
 		}
