@@ -58,7 +58,7 @@ export function createAtlassianFetch(
 	}
 	return async (input, init) => {
 		const url = gatewayURL(input, apiGateway).href;
-		const request = await outgoing(input, init);
+		const request = input instanceof Request ? await fromRequest(input, init) : fromInit(init);
 		const { method, headers, body, signal } = request;
 		let accessToken =
 			source === undefined
@@ -131,30 +131,30 @@ function retryDelayMs(response: Response, method: string, attempt: number, retry
 	return Math.ceil(backoff * (0.7 + 0.6 * Math.random()));
 }
 
-/** The request's method, headers (a copy we may add to), a replayable body, and signal, from either fetch form. */
-async function outgoing(
-	input: string | URL | Request,
-	init: RequestInit | undefined,
-): Promise<{
+interface Outgoing {
 	method: string;
 	headers: Headers | Record<string, string>;
 	body: BodyInit | null | undefined;
 	signal: AbortSignal | undefined;
-}> {
-	if (!(input instanceof Request)) {
-		const method = (init?.method ?? "GET").toUpperCase();
-		if (init?.headers === undefined) {
-			// The common call, a bare GET: a plain object costs less than a Headers.
-			return { method, headers: { Accept: "application/json" }, body: init?.body, signal: init?.signal ?? undefined };
-		}
-		const headers = new Headers(init.headers);
-		if (!headers.has("accept")) headers.set("Accept", "application/json");
-		return { method, headers, body: init.body, signal: init.signal ?? undefined };
+}
+
+/** The request from fetch's `(url, init)` form: method, headers (a copy we may add to), body and signal. */
+function fromInit(init: RequestInit | undefined): Outgoing {
+	const method = (init?.method ?? "GET").toUpperCase();
+	if (init?.headers === undefined) {
+		// The common call, a bare GET: a plain object costs less than a Headers.
+		return { method, headers: { Accept: "application/json" }, body: init?.body, signal: init?.signal ?? undefined };
 	}
+	const headers = new Headers(init.headers);
+	if (!headers.has("accept")) headers.set("Accept", "application/json");
+	return { method, headers, body: init.body, signal: init.signal ?? undefined };
+}
+
+/** The same from a `Request`, as fetch-based clients send it; its body is read once, so that a retry can send it again. */
+async function fromRequest(input: Request, init: RequestInit | undefined): Promise<Outgoing> {
 	const request = init === undefined ? input : new Request(input, init);
 	const headers = new Headers(request.headers);
 	if (!headers.has("accept")) headers.set("Accept", "application/json");
-	// Read once, so that a retry can send it again.
 	const body = request.body === null ? undefined : await request.arrayBuffer();
 	return { method: request.method.toUpperCase(), headers, body, signal: request.signal };
 }
