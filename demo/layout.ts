@@ -29,7 +29,8 @@ code{font:.875em ui-monospace,SFMono-Regular,Menlo,monospace;background:#f4f5f7;
 .status-ok{color:#006644;font-weight:600}.status-bad{color:#bf2600;font-weight:600}
 label{font-weight:600;margin-right:.5rem}select,input[type=text]{font:inherit;padding:.35rem .5rem;border:2px solid #dfe1e6;border-radius:4px;max-width:100%}
 .pill{display:inline-block;font-size:.75rem;font-weight:700;padding:0 .4rem;border-radius:3px;background:#dfe1e6;color:#42526e;text-transform:uppercase}
-.pill.current{background:#00875a;color:#fff}`;
+.pill.current{background:#00875a;color:#fff}
+@media(max-width:600px){#timeline th:nth-child(3),#timeline td:nth-child(3){display:none}header.top .inner{gap:.5rem}}`;
 
 export function escapeHTML(value: unknown): string {
 	return String(value ?? "").replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
