@@ -66,11 +66,12 @@ export function createAtlassianFetch(
 				: await source.tokens.getAccessToken(source.key, { signal });
 		let refreshed = false;
 		let waitedMs = 0;
+		// A streamed body can be sent once: such a call is neither refreshed-and-retried nor rate-limit-retried.
+		const replayable = !(body instanceof ReadableStream);
 		for (let attempt = 0; ; attempt++) {
 			if (headers instanceof Headers) headers.set("Authorization", `Bearer ${accessToken}`);
 			else headers.Authorization = `Bearer ${accessToken}`;
 			const response = await sendForResponse({ url, method, headers, body, credentials: [accessToken] }, transport, { signal });
-			const replayable = !(body instanceof ReadableStream);
 			if (response.status === 401 && source !== undefined && !refreshed && replayable && !(await isScopeMismatchResponse(response))) {
 				refreshed = true;
 				discard(response);

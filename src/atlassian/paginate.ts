@@ -1,4 +1,4 @@
-import { isJsonObject } from "../oauth2/json.js";
+import { isJsonObject, parseJson } from "../oauth2/json.js";
 import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
 import { atlassianAPIError } from "./api-error.js";
 
@@ -42,7 +42,7 @@ export async function* paginate<Page = unknown>(
 		throw new TypeError(`maxPages must be a whole number, 1 or more, got ${String(maxPages)}`);
 	}
 	let next: URL | null = new URL(url);
-	const site = siteRoot(next);
+	const root = siteRoot(next);
 	const fetched = new Set<string>();
 	for (let pages = 0; next !== null && pages < maxPages; pages++) {
 		if (fetched.has(next.href)) {
@@ -51,25 +51,33 @@ export async function* paginate<Page = unknown>(
 		fetched.add(next.href);
 		const response = await fetchFunction(next, { headers: options.headers, signal: options.signal });
 		const text = await response.text();
-		const body = parse(text);
+		const body = parseJson(text);
 		if (!response.ok) {
 			throw atlassianAPIError(response.status, body ?? null, response.headers);
 		}
 		yield body as Page;
-		next = nextPage(next, body, response.headers, site);
+		next = nextPage(next, body, response.headers, root);
 	}
 }
 
-/** The gateway origin and site of a product URL: everything up to `/ex/{product}/{cloudId}`. */
-function siteRoot(url: URL): string {
-	const match = /^(.*?\/ex\/[^/]+\/[^/]+)(?:\/|$)/.exec(url.pathname);
+/** Where every page of a listing is requested: the first URL's origin, its gateway path prefix, and its site (`…/ex/{product}/{cloudId}`). */
+interface SiteRoot {
+	origin: string;
+	/** An emulator may be mounted under a path; Atlassian's gateway has none (`""`). */
+	gatewayPrefix: string;
+	site: string;
+}
+
+function siteRoot(url: URL): SiteRoot {
+	const match = /^(.*?)(\/ex\/[^/]+\/[^/]+)(?:\/|$)/.exec(url.pathname);
 	if (match === null) {
 		throw new TypeError(`paginate() needs a product URL of the gateway (…/ex/{product}/{cloudId}/…), got ${url.href}`);
 	}
-	return `${url.origin}${match[1]}`;
+	const gatewayPrefix = match[1] as string;
+	return { origin: url.origin, gatewayPrefix, site: `${url.origin}${gatewayPrefix}${match[2]}` };
 }
 
-function nextPage(current: URL, body: unknown, headers: Headers, site: string): URL | null {
+function nextPage(current: URL, body: unknown, headers: Headers, root: SiteRoot): URL | null {
 	if (!isJsonObject(body) || body.isLast === true) {
 		return null;
 	}
@@ -91,7 +99,7 @@ function nextPage(current: URL, body: unknown, headers: Headers, site: string): 
 	}
 	const links = body._links;
 	const link = isJsonObject(links) && typeof links.next === "string" ? links.next : linkHeaderNext(headers.get("link"));
-	return link === null ? null : onGateway(link, site);
+	return link === null ? null : onGateway(link, root);
 }
 
 /** The `rel="next"` target of a `Link` header (RFC 8288), or `null`. */
@@ -109,22 +117,8 @@ function linkHeaderNext(header: string | null): string | null {
  * A next link on the gateway: a path already under `/ex/…` stays on the first URL's gateway origin; any other
  * path (`/wiki/api/v2/…`, relative or on the site's own host) is re-rooted under the site's `/ex/{product}/{cloudId}`.
  */
-function onGateway(link: string, site: string): URL {
+function onGateway(link: string, root: SiteRoot): URL {
 	const parsed = new URL(link, "https://placeholder.invalid");
 	const path = `${parsed.pathname}${parsed.search}`;
-	const origin = new URL(site).origin;
-	const sitePath = site.slice(origin.length);
-	const gatewayPrefix = sitePath.slice(0, sitePath.indexOf("/ex/"));
-	if (parsed.pathname.startsWith(`${gatewayPrefix}/ex/`)) {
-		return new URL(`${origin}${path}`);
-	}
-	return new URL(`${site}${path}`);
-}
-
-function parse(text: string): unknown {
-	try {
-		return text === "" ? undefined : JSON.parse(text);
-	} catch {
-		return undefined;
-	}
+	return new URL(parsed.pathname.startsWith(`${root.gatewayPrefix}/ex/`) ? `${root.origin}${path}` : `${root.site}${path}`);
 }

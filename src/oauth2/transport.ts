@@ -3,6 +3,7 @@
  * revocation, Atlassian's APIs) goes through `send()` or `sendForResponse()`, under one `Transport`.
  */
 import { ArcticFetchError, UnexpectedResponseError } from "./errors.js";
+import { parseJson } from "./json.js";
 import { redactCause, secretEncodings } from "./redaction.js";
 import { checkTimerDuration } from "./timer-duration.js";
 
@@ -198,15 +199,4 @@ async function readBody(response: Response, controller: AbortController): Promis
 		offset += chunk.byteLength;
 	}
 	return new TextDecoder().decode(bytes);
-}
-
-function parseJson(text: string): unknown {
-	if (text.trim() === "") {
-		return undefined;
-	}
-	try {
-		return JSON.parse(text);
-	} catch {
-		return undefined;
-	}
 }

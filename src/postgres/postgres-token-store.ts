@@ -78,6 +78,51 @@ export function tokenTableSQL(table: string = DEFAULT_TOKEN_TABLE): string {
 }
 
 /**
+ * `statement` (which returns the changed rows' `key`), followed in the same statement by a `NOTIFY` per changed
+ * row on the channel given as parameter `$channel`. Postgres delivers it when the statement commits, and only then.
+ */
+function notifying(statement: string, channel: number): string {
+	return `WITH changed AS (${statement}) SELECT key, pg_notify($${channel}::text, key) FROM changed`;
+}
+
+/** Every statement of a store on `table` (already quoted), built once when the store is. */
+function statements(table: string) {
+	return {
+		get: `SELECT version, token_set FROM ${table} WHERE key = $1`,
+		getVersion: `SELECT version FROM ${table} WHERE key = $1`,
+		// The fenced write: it lands only if the version is still the one the writer read.
+		update: notifying(
+			`UPDATE ${table} SET version = $3, token_set = $4, issued_at = $5, updated_at = now() WHERE key = $1 AND version = $2 RETURNING key`,
+			6,
+		),
+		// Version 0 is also "no row at all": the first write inserts it. Of two first writes, the second conflicts and loses.
+		insert: notifying(
+			`INSERT INTO ${table} (key, version, token_set, issued_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING RETURNING key`,
+			5,
+		),
+		// A tombstone one version higher, so a refresh in flight cannot write the connection back.
+		delete: notifying(
+			`UPDATE ${table} SET version = version + 1, token_set = NULL, issued_at = NULL, updated_at = now() WHERE key = $1 AND token_set IS NOT NULL RETURNING key`,
+			2,
+		),
+		// One statement: insert a lease-only row, or take the lease of an existing row if it is free or expired.
+		acquireLease: `INSERT INTO ${table} AS existing (key, lease_owner, lease_expires_at)
+			 VALUES ($1, $2, clock_timestamp() + $3::double precision * interval '1 millisecond')
+			 ON CONFLICT (key) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
+			 WHERE existing.lease_expires_at IS NULL OR existing.lease_expires_at <= clock_timestamp()
+			 RETURNING key`,
+		// Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
+		renewLease: `UPDATE ${table} SET lease_expires_at = clock_timestamp() + $3::double precision * interval '1 millisecond'
+			 WHERE key = $1 AND lease_owner = $2 AND lease_expires_at > clock_timestamp() RETURNING key`,
+		releaseLease: notifying(
+			`UPDATE ${table} SET lease_owner = NULL, lease_expires_at = NULL WHERE key = $1 AND lease_owner = $2 RETURNING key`,
+			3,
+		),
+		listIdleKeys: `SELECT key FROM ${table} WHERE token_set IS NOT NULL AND issued_at < $1 ORDER BY issued_at LIMIT $2`,
+	};
+}
+
+/**
  * A `TokenStore` on PostgreSQL, shared by every process: node-postgres (`Pool`, `Client`), PGlite, or any
  * client with `query(text, params)`. One table, created by `ensureSchema()` or by `tokenTableSQL()` in
  * your migrations. Writes are `UPDATE … WHERE version = $n`; the refresh lease is a pair of columns taken by
@@ -87,7 +132,7 @@ export function tokenTableSQL(table: string = DEFAULT_TOKEN_TABLE): string {
 export class PostgresTokenStore implements TokenStore {
 	readonly #client: PostgresClient;
 	readonly #table: string;
-	readonly #tableName: string;
+	readonly #sql: ReturnType<typeof statements>;
 	/** The `NOTIFY` channel of this table: every write, delete and released lease notifies it, with the key. */
 	readonly #channel: string;
 	/** Present only with a `listener`. */
@@ -99,7 +144,7 @@ export class PostgresTokenStore implements TokenStore {
 		}
 		this.#client = options.client;
 		this.#table = options.table ?? DEFAULT_TOKEN_TABLE;
-		this.#tableName = quotedTable(this.#table).name;
+		this.#sql = statements(quotedTable(this.#table).name);
 		this.#channel = `${this.#table.replace(".", "_").toLowerCase().slice(0, 55)}_changed`;
 		const { listener } = options;
 		if (listener !== undefined) {
@@ -133,7 +178,7 @@ export class PostgresTokenStore implements TokenStore {
 	}
 
 	public async get(key: string, options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
-		const [row] = await this.#query(`SELECT version, token_set FROM ${this.#tableName} WHERE key = $1`, [key], options?.signal);
+		const [row] = await this.#query(this.#sql.get, [key], options?.signal);
 		if (row === undefined || row.token_set === null || row.token_set === undefined) {
 			return null;
 		}
@@ -141,7 +186,7 @@ export class PostgresTokenStore implements TokenStore {
 	}
 
 	public async getVersion(key: string, options?: TokenStoreCallOptions): Promise<number> {
-		const [row] = await this.#query(`SELECT version FROM ${this.#tableName} WHERE key = $1`, [key], options?.signal);
+		const [row] = await this.#query(this.#sql.getVersion, [key], options?.signal);
 		return row === undefined ? 0 : Number(row.version);
 	}
 
@@ -152,91 +197,37 @@ export class PostgresTokenStore implements TokenStore {
 		options?: TokenStoreCallOptions,
 	): Promise<boolean> {
 		const { version, ...data } = tokens;
-		const values = [key, expectedVersion, version, JSON.stringify(data), tokens.issuedAt ?? null];
-		// The fenced write: it lands only if the version is still the one the writer read.
-		const updated = await this.#query(
-			this.#notifying(`UPDATE ${this.#tableName} SET version = $3, token_set = $4, issued_at = $5, updated_at = now()
-			 WHERE key = $1 AND version = $2 RETURNING key`),
-			[...values, this.#channel],
-			options?.signal,
-		);
+		const json = JSON.stringify(data);
+		const issuedAt = tokens.issuedAt ?? null;
+		const updated = await this.#query(this.#sql.update, [key, expectedVersion, version, json, issuedAt, this.#channel], options?.signal);
 		if (updated.length > 0 || expectedVersion !== 0) {
 			return updated.length > 0;
 		}
-		// Version 0 is also "no row at all": the first write inserts it. Of two first writes, the second conflicts and loses.
-		const inserted = await this.#query(
-			this.#notifying(`INSERT INTO ${this.#tableName} (key, version, token_set, issued_at) VALUES ($1, $2, $3, $4)
-			 ON CONFLICT (key) DO NOTHING RETURNING key`),
-			[key, version, values[3], values[4], this.#channel],
-			options?.signal,
-		);
+		const inserted = await this.#query(this.#sql.insert, [key, version, json, issuedAt, this.#channel], options?.signal);
 		return inserted.length > 0;
 	}
 
 	public async delete(key: string, options?: TokenStoreCallOptions): Promise<void> {
-		// A tombstone one version higher, so a refresh in flight cannot write the connection back.
-		await this.#query(
-			this.#notifying(`UPDATE ${this.#tableName} SET version = version + 1, token_set = NULL, issued_at = NULL, updated_at = now()
-			 WHERE key = $1 AND token_set IS NOT NULL RETURNING key`),
-			[key, this.#channel],
-			options?.signal,
-		);
+		await this.#query(this.#sql.delete, [key, this.#channel], options?.signal);
 	}
 
 	public async acquireLease(key: string, ttlMs: number, options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {
 		const owner = crypto.randomUUID();
-		// One statement: insert a lease-only row, or take the lease of an existing row if it is free or expired.
-		const taken = await this.#query(
-			`INSERT INTO ${this.#tableName} AS existing (key, lease_owner, lease_expires_at)
-			 VALUES ($1, $2, clock_timestamp() + $3::double precision * interval '1 millisecond')
-			 ON CONFLICT (key) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
-			 WHERE existing.lease_expires_at IS NULL OR existing.lease_expires_at <= clock_timestamp()
-			 RETURNING key`,
-			[key, owner, ttlMs],
-			options?.signal,
-		);
-		if (taken.length === 0) {
+		if ((await this.#query(this.#sql.acquireLease, [key, owner, ttlMs], options?.signal)).length === 0) {
 			return null;
 		}
 		return {
-			// Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
 			renew: async (renewTtlMs, renewOptions) =>
-				(
-					await this.#query(
-						`UPDATE ${this.#tableName} SET lease_expires_at = clock_timestamp() + $3::double precision * interval '1 millisecond'
-						 WHERE key = $1 AND lease_owner = $2 AND lease_expires_at > clock_timestamp() RETURNING key`,
-						[key, owner, renewTtlMs],
-						renewOptions?.signal,
-					)
-				).length > 0,
+				(await this.#query(this.#sql.renewLease, [key, owner, renewTtlMs], renewOptions?.signal)).length > 0,
 			release: async (releaseOptions) => {
-				await this.#query(
-					this.#notifying(
-						`UPDATE ${this.#tableName} SET lease_owner = NULL, lease_expires_at = NULL WHERE key = $1 AND lease_owner = $2 RETURNING key`,
-					),
-					[key, owner, this.#channel],
-					releaseOptions?.signal,
-				);
+				await this.#query(this.#sql.releaseLease, [key, owner, this.#channel], releaseOptions?.signal);
 			},
 		};
 	}
 
 	public async listIdleKeys(issuedBefore: number, options: TokenStoreCallOptions & { limit: number }): Promise<string[]> {
-		const rows = await this.#query(
-			`SELECT key FROM ${this.#tableName} WHERE token_set IS NOT NULL AND issued_at < $1 ORDER BY issued_at LIMIT $2`,
-			[issuedBefore, options.limit],
-			options.signal,
-		);
+		const rows = await this.#query(this.#sql.listIdleKeys, [issuedBefore, options.limit], options.signal);
 		return rows.map((row) => String(row.key));
-	}
-
-	/**
-	 * `statement` (which returns the changed rows' `key`), followed in the same statement by a `NOTIFY` per changed
-	 * row on the channel given as its last parameter. Postgres delivers it when the statement commits, and only then.
-	 */
-	#notifying(statement: string): string {
-		const channelParameter = `$${(statement.match(/\$\d+/g) ?? []).reduce((max, name) => Math.max(max, Number(name.slice(1))), 0) + 1}`;
-		return `WITH changed AS (${statement}) SELECT key, pg_notify(${channelParameter}::text, key) FROM changed`;
 	}
 
 	/**

@@ -175,7 +175,7 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			expect(await finishRefreshElsewhere(store, saved, lease)).toBe(true);
 			expect(await waiting).toBe("at-1");
 		} finally {
-			await subscriber.quit();
+			subscriber.disconnect();
 		}
 	});
 

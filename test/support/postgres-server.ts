@@ -8,8 +8,6 @@ export interface RunningPostgres {
 	/** A connection string for node-postgres, on 127.0.0.1. */
 	url: string;
 	port: number;
-	/** The server process, for tests that must know it is gone. */
-	pid: number | undefined;
 	stop(): Promise<void>;
 }
 
@@ -38,11 +36,9 @@ export async function startPostgres(): Promise<RunningPostgres> {
 	});
 	await server.initialise();
 	await server.start();
-	const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
 	return {
 		url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
 		port,
-		pid,
 		async stop() {
 			await server.stop();
 			rmSync(root, { recursive: true, force: true });
