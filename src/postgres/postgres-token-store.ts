@@ -281,12 +281,15 @@ export function pgListener(pool: PgListenerPool): PostgresListener & { close(): 
 	let client: PgListenerClient | undefined;
 	let connecting: Promise<PgListenerClient> | undefined;
 	let closed = false;
+	/** The pending attempt to listen again after the connection broke; close() cancels it. */
+	let retry: ReturnType<typeof setTimeout> | undefined;
 	/** Gives the current client back to the pool, once, whoever notices first: an error, its end, or close(). */
 	let releaseCurrent: (error?: Error) => void = () => {};
 
 	const quoted = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
 
 	async function connect(): Promise<PgListenerClient> {
+		if (closed) throw new Error("pgListener is closed");
 		const fresh = await pool.connect();
 		let released = false;
 		const release = (error?: Error) => {
@@ -298,14 +301,29 @@ export function pgListener(pool: PgListenerPool): PostgresListener & { close(): 
 		const onBroken = (error?: Error) => {
 			if (released) return;
 			release(error);
-			if (!closed && channels.size > 0) setTimeout(() => void ensure().catch(() => {}), 1_000);
+			if (!closed && channels.size > 0) {
+				retry = setTimeout(() => {
+					retry = undefined;
+					ensure().catch(() => {});
+				}, 1_000);
+			}
 		};
 		fresh.on("error", onBroken as (...args: never[]) => void);
 		fresh.on("end", (() => onBroken()) as (...args: never[]) => void);
 		fresh.on("notification", ((message: { channel: string; payload?: string }) => {
 			for (const callback of channels.get(message.channel) ?? []) callback(message.payload ?? "");
 		}) as (...args: never[]) => void);
-		for (const channel of channels.keys()) await fresh.query(`LISTEN ${quoted(channel)}`);
+		try {
+			for (const channel of channels.keys()) await fresh.query(`LISTEN ${quoted(channel)}`);
+		} catch (error) {
+			release(error as Error);
+			throw error;
+		}
+		// Closed while connecting: the connection goes back now rather than being held for nobody.
+		if (closed) {
+			release();
+			throw new Error("pgListener is closed");
+		}
 		client = fresh;
 		releaseCurrent = release;
 		return fresh;
@@ -322,23 +340,30 @@ export function pgListener(pool: PgListenerPool): PostgresListener & { close(): 
 	return {
 		async listen(channel, callback) {
 			let callbacks = channels.get(channel);
-			const first = callbacks === undefined;
 			if (callbacks === undefined) {
 				callbacks = new Set();
 				channels.set(channel, callbacks);
 			}
 			callbacks.add(callback);
-			const connected = await ensure();
-			if (first && connected === client) await connected.query(`LISTEN ${quoted(channel)}`);
-			return async () => {
+			const forget = () => {
 				callbacks.delete(callback);
-				if (callbacks.size > 0) return;
-				channels.delete(channel);
-				await client?.query(`UNLISTEN ${quoted(channel)}`).catch(() => {});
+				if (callbacks.size === 0 && channels.get(channel) === callbacks) channels.delete(channel);
+			};
+			try {
+				// Also when the connection is older than this channel. LISTEN twice is harmless.
+				await (await ensure()).query(`LISTEN ${quoted(channel)}`);
+			} catch (error) {
+				forget(); // the caller may try again, without a stale callback left behind
+				throw error;
+			}
+			return async () => {
+				forget();
+				if (!channels.has(channel)) await client?.query(`UNLISTEN ${quoted(channel)}`).catch(() => {});
 			};
 		},
 		async close() {
 			closed = true;
+			clearTimeout(retry);
 			channels.clear();
 			releaseCurrent();
 		},

