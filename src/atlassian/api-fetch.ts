@@ -1,4 +1,5 @@
 import { ArcticFetchError } from "../oauth2/errors.js";
+import { parseJson } from "../oauth2/json.js";
 import { redactCause } from "../oauth2/redaction.js";
 import { checkTimerDuration } from "../oauth2/timer-duration.js";
 import { type FetchFunction, type RequestOptions, sendForResponse } from "../oauth2/transport.js";
@@ -165,11 +166,12 @@ async function isScopeMismatchResponse(response: Response): Promise<boolean> {
 	if (isScopeMismatch(401, response.headers, undefined)) {
 		return true;
 	}
-	try {
-		return isScopeMismatch(401, response.headers, JSON.parse(await response.clone().text()));
-	} catch {
-		return false;
-	}
+	// A body that cannot be read is no evidence of a scope mismatch.
+	const text = await response
+		.clone()
+		.text()
+		.catch(() => "");
+	return isScopeMismatch(401, response.headers, parseJson(text));
 }
 
 function discard(response: Response): void {

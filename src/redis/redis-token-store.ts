@@ -67,9 +67,8 @@ return 1`;
 const ACQUIRE_SCRIPT = `if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 else return 0 end`;
 // Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
 const RENEW_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
-// The same, telling waiters the lease is free (ARGV[2]).
-const RELEASE_AND_PUBLISH_SCRIPT = `if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
+// Owner-checked like renew; then it tells waiters the lease is free (ARGV[2]).
+const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call("del", KEYS[1])
 redis.call("PUBLISH", ARGV[2], "released")
 return 1`;
@@ -231,13 +230,13 @@ export class RedisTokenStore implements TokenStore {
 			}
 		} catch (error) {
 			if (!(error instanceof TokenWriteNotDurableError)) throw error;
-			await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner).catch(() => {});
+			await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner, this.#channel(key)).catch(() => {});
 			return null;
 		}
 		return {
 			renew: async (renewTtlMs) => (await this.#durably(key, leaseKey, RENEW_SCRIPT, owner, renewTtlMs)) === 1,
 			release: async () => {
-				await this.#client.eval(RELEASE_AND_PUBLISH_SCRIPT, 1, leaseKey, owner, this.#channel(key));
+				await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner, this.#channel(key));
 			},
 		};
 	}

@@ -1,4 +1,5 @@
-import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
+import { encodeBase64urlNoPadding } from "../oauth2/base64url.js";
 import type { StoredTokenSet, TokenStore, TokenStoreCallOptions } from "./token-store.js";
 
 /** Sealed by this version: `a3lo.v2.<key id>.<base64url(iv ‖ ciphertext)>`, the whole record authenticated. */

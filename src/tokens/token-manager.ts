@@ -439,7 +439,8 @@ export class TokenManager {
 				issuedAt: now,
 			};
 			if (!isStoredTokenSet(next)) {
-				// Never reached by construction; checked here so an invalid set is refused once, not retried in the background.
+				// Only a refresher of your own can get here (this library's OAuth2Tokens cannot yield such a set): refused
+				// once, here, rather than taken for a store failure and written again and again in the background.
 				throw this.#failed(key, new TypeError(`Refusing to store an invalid token set for "${key}"`));
 			}
 			return this.#persist(key, claim, next, keeper);
@@ -629,8 +630,8 @@ export class TokenManager {
 }
 
 /**
- * By name, not `instanceof`: the CommonJS build bundles `atlassian-3lo/redis` on its own, with its own copy of
- * the class, and a store from elsewhere may define its own.
+ * By name, not `instanceof`: a store from elsewhere may define its own, and a process that loads this package
+ * through both `import` and `require` holds two copies of the class.
  */
 function isNotDurable(error: unknown): error is TokenWriteNotDurableError {
 	return error instanceof Error && error.name === "TokenWriteNotDurableError";

@@ -104,6 +104,26 @@ describe.each([
 		expect(tokenRequests()).toBe(0);
 	});
 
+	it("never refreshes the scope-mismatch 401 either when a proxy dropped its X-Failure-Category: the message tells", async () => {
+		const { fetch, jira, tokenRequests } = await connect(
+			["read:jira-user", "offline_access"],
+			{},
+			{
+				fetch: async (input, init) => {
+					const response = await globalThis.fetch(input, init);
+					const headers = new Headers(response.headers);
+					headers.delete("x-failure-category");
+					return new Response(response.body, { status: response.status, headers });
+				},
+			},
+		);
+		const response = await fetch(jira("rest/api/3/project/search"));
+		expect(response.status).toBe(401);
+		expect(response.headers.get("x-failure-category")).toBeNull();
+		expect(await response.json()).toEqual({ code: 401, message: "Unauthorized; scope does not match" });
+		expect(tokenRequests()).toBe(0);
+	});
+
 	it("with a fixed access token, returns the 401 as it is", async () => {
 		const { emulator, atlassian, tokens, jira } = await connect();
 		const fixed = createAtlassianFetch(atlassian, { accessToken: await tokens.getAccessToken("mia") });

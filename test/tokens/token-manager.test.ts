@@ -663,4 +663,25 @@ describe("TokenManager under faults", () => {
 		await expect(indexed.keepAlive({ idleDays: -1 })).rejects.toThrow(TypeError);
 		await expect(indexed.keepAlive({ limit: 0 })).rejects.toThrow(TypeError);
 	});
+
+	it("a refresher of your own that returns an unusable set: refused once with a TypeError, not written again in the background", async () => {
+		const onStoreWriteFailed = vi.fn();
+		const store = new MemoryTokenStore();
+		const refresher = {
+			refreshAccessToken: async () =>
+				({
+					accessToken: () => 42,
+					hasRefreshToken: () => false,
+					accessTokenExpiresInSeconds: () => 3600,
+					hasScopes: () => false,
+				}) as unknown as OAuth2Tokens,
+		};
+		const manager = new TokenManager(refresher, { store, onStoreWriteFailed });
+		await manager.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 3600 }));
+		const error = await rejection(manager.refresh("conn"));
+		expect(error).toBeInstanceOf(TypeError);
+		expect((error as Error).message).toContain("invalid token set");
+		await new Promise((resolve) => setTimeout(resolve, 600)); // past the background writer's first two attempts
+		expect(onStoreWriteFailed).not.toHaveBeenCalled();
+	});
 });
