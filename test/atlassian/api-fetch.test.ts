@@ -197,6 +197,26 @@ describe.each([
 		expect((await never(jira("rest/api/3/myself"))).status).toBe(429);
 	});
 
+	it("sends a ReadableStream body once: a 429 on it is returned as it is, not retried with a spent stream", async () => {
+		const { fetch, jira, emulator } = await connect();
+		emulator.injectFault({ pathPrefix: "/ex/", status: 429, headers: { "Retry-After": "0" }, times: 1 });
+		const body = new ReadableStream<Uint8Array>({
+			start(controller) {
+				controller.enqueue(new TextEncoder().encode(JSON.stringify({ fields: { summary: "Streamed" } })));
+				controller.close();
+			},
+		});
+		const before = emulator.requests.length;
+		const response = await fetch(jira("rest/api/3/issue/OPS-1"), {
+			method: "PUT",
+			headers: { "Content-Type": "application/json" },
+			body,
+			duplex: "half",
+		} as RequestInit);
+		expect(response.status).toBe(429);
+		expect(emulator.requests.length - before).toBe(1);
+	});
+
 	it("backs off with jitter when a 429 has no Retry-After", async () => {
 		const delays: number[] = [];
 		const { fetch, jira, emulator } = await connect(SCOPES, {
