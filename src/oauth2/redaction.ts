@@ -4,22 +4,34 @@
  */
 
 const REDACTED = "[REDACTED]";
-/** Causes nested deeper than this are not scanned, so they are withheld rather than kept unchecked. */
+/** Causes nested deeper than this are dropped from a sanitized copy rather than kept unchecked. */
 const MAX_CAUSE_DEPTH = 4;
+/** The built-in error classes a sanitized copy keeps, so `cause instanceof TypeError` still holds. */
+const BUILT_IN_ERRORS: readonly ErrorConstructor[] = [TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError];
 
 /**
- * A secret as it is, inside a JSON string, and form-urlencoded: every form in which a request carries it.
+ * A secret as it is, inside a JSON string, form-urlencoded and percent-encoded (`encodeURIComponent`, which
+ * leaves `!'()*` alone and writes a space as `%20`): every form in which a request or a log line carries it.
  * An empty value is no secret.
  */
 export function secretEncodings(secret: string): string[] {
-	return secret === "" ? [] : [secret, JSON.stringify(secret).slice(1, -1), formUrlEncode(secret)];
+	if (secret === "") {
+		return [];
+	}
+	const forms = [secret, JSON.stringify(secret).slice(1, -1), formUrlEncode(secret)];
+	try {
+		forms.push(encodeURIComponent(secret));
+	} catch {
+		// A lone surrogate has no percent-encoding, so it cannot appear in one.
+	}
+	return [...new Set(forms)];
 }
 
 export function formUrlEncode(value: string): string {
 	return new URLSearchParams([["", value]]).toString().slice(1);
 }
 
-function redactString(value: string, secrets: readonly string[]): string {
+export function redactString(value: string, secrets: readonly string[]): string {
 	return secrets.reduce((text, secret) => (secret ? text.split(secret).join(REDACTED) : text), value);
 }
 
@@ -44,68 +56,53 @@ export function redactData(value: unknown, secrets: readonly string[]): unknown 
 }
 
 /**
- * Keeps the original failure as `cause` unless it may show a secret (a custom fetch may echo the request,
- * or attach it), in which case a copy takes its place that keeps only the name, the message and the stack,
- * each with the secrets replaced.
+ * What a failure may carry into an error of ours, as `cause` or handed to a hook: never the original object.
+ * Whatever it holds — a `Request`, an ioredis command's arguments, symbol-keyed or hidden properties, a custom
+ * `toJSON` or `inspect` — a sanitized copy keeps only its name, message, `code`, stack and cause (copied the
+ * same way, to a depth of 4), each with the secrets replaced. A built-in error class (`TypeError`,
+ * `DOMException`…) is kept, so checks on it still hold. A string stays a string, redacted.
  */
 export function redactCause(cause: unknown, secrets: readonly string[]): unknown {
+	return sanitizedCopy(cause, secrets, 0);
+}
+
+function sanitizedCopy(value: unknown, secrets: readonly string[], depth: number): unknown {
+	if (value === null || value === undefined || typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+		return value;
+	}
+	if (typeof value === "string") {
+		return redactString(value, secrets);
+	}
 	try {
-		if (!mayShowSecret(cause, secrets, 0)) {
-			return cause;
+		const source = value as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown; cause?: unknown };
+		const isError = value instanceof Error || (typeof DOMException !== "undefined" && value instanceof DOMException);
+		const name = redactString(String(isError ? source.name : "Error"), secrets);
+		const message = redactString(String(isError ? source.message : value), secrets);
+		const copy = copyOf(value, name, message);
+		if (copy.name !== name) copy.name = name;
+		copy.stack = typeof source.stack === "string" ? redactString(source.stack, secrets) : `${name}: ${message}`;
+		// A DOMException's code is a read-only getter of its name; any other code (ECONNRESET, a Redis error's) is kept.
+		if (!(copy instanceof DOMExceptionOrNothing) && (typeof source.code === "string" || typeof source.code === "number")) {
+			(copy as { code?: unknown }).code = typeof source.code === "string" ? redactString(source.code, secrets) : source.code;
 		}
-		const source = cause instanceof Error ? cause : new Error(String(cause));
-		const copy = new Error(redactString(String(source.message), secrets));
-		copy.name = redactString(String(source.name), secrets);
-		copy.stack = typeof source.stack === "string" ? redactString(source.stack, secrets) : `${copy.name}: ${copy.message}`;
+		if (isError && source.cause !== undefined && depth < MAX_CAUSE_DEPTH) {
+			(copy as { cause?: unknown }).cause = sanitizedCopy(source.cause, secrets, depth + 1);
+		}
 		return copy;
 	} catch {
-		// A failure that cannot even be turned into a string cannot be checked either, so it is not kept.
+		// A failure that cannot even be turned into a string cannot be checked either, so nothing of it is kept.
 		return new Error("The request failed with an error that could not be converted to a string");
 	}
 }
 
-/**
- * Looks at everything an error reporter (or `util.inspect`) would print: the string, stack and JSON forms,
- * every own property — the entries of a `Headers`, `Map` or `URLSearchParams`, a `Request`'s URL and
- * headers — and the cause chain. Past `MAX_CAUSE_DEPTH` it answers yes: what was not checked is not kept.
- */
-function mayShowSecret(value: unknown, secrets: readonly string[], depth: number): boolean {
-	if (value == null) {
-		return false;
-	}
-	if (depth > MAX_CAUSE_DEPTH) {
-		return true;
-	}
-	const text = printedForms(value);
-	if (secrets.some((secret) => secret && text.includes(secret))) {
-		return true;
-	}
-	if (typeof value !== "object") {
-		return false;
-	}
-	return Object.getOwnPropertyNames(value).some((name) => {
-		const property = (value as Record<string, unknown>)[name];
-		return typeof property === "object" && property !== null && mayShowSecret(property, secrets, depth + 1);
-	});
-}
+/** `DOMException` where the runtime has it; a class nothing is an instance of where it does not. */
+const DOMExceptionOrNothing: abstract new (...args: never[]) => unknown =
+	typeof DOMException === "undefined" ? (class {} as never) : DOMException;
 
-function printedForms(value: unknown): string {
-	const { url } = value as { url?: unknown };
-	let text = String(value) + (typeof url === "string" ? url : "");
-	if (value instanceof Error) {
-		text += value.stack;
+function copyOf(value: unknown, name: string, message: string): Error {
+	if (typeof DOMException !== "undefined" && value instanceof DOMException) {
+		return new DOMException(message, name) as unknown as Error;
 	}
-	// JSON, then the entries util.inspect shows of a Headers, Map or URLSearchParams (or a Request's headers).
-	for (const form of [
-		() => value,
-		() => [...(value as Map<unknown, unknown>).entries()],
-		() => [...(value as Request).headers.entries()],
-	]) {
-		try {
-			text += JSON.stringify(form());
-		} catch {
-			// Not of that kind, or unserialisable: the other forms are still checked.
-		}
-	}
-	return text;
+	const builtIn = BUILT_IN_ERRORS.find((errorClass) => Object.getPrototypeOf(value) === errorClass.prototype);
+	return builtIn === undefined ? new Error(message) : new builtIn(message);
 }

@@ -1,5 +1,7 @@
 import { ChangeListeners } from "../tokens/change-listeners.js";
+import { checkTokenKey } from "../tokens/token-key.js";
 import {
+	type IdleKey,
 	parseStoredRecord,
 	type StoredTokenSet,
 	type TokenStore,
@@ -29,7 +31,8 @@ export interface PostgresTokenStoreOptions {
 	table?: string;
 	/**
 	 * With it, a process waiting for another's refresh is woken by `NOTIFY` the moment the new token set is
-	 * stored or the lease released, instead of polling. Every write notifies, listened to or not.
+	 * stored or the lease released, instead of polling. Every write notifies, listened to or not. Any number of
+	 * stores may share one: it listens once per table, whatever their number.
 	 */
 	listener?: PostgresListener;
 }
@@ -39,17 +42,21 @@ export const DEFAULT_TOKEN_TABLE = "atlassian_token_sets";
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The table name, checked and double-quoted part by part, so it can never carry SQL. */
-function quotedTable(table: string): { name: string; indexName: string } {
+function quotedTable(table: string): { name: string; indexName: string; idleIndexName: string } {
 	const parts = table.split(".");
 	if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
 		throw new TypeError(`table must be a Postgres identifier, optionally schema-qualified (letters, digits, _), got "${table}"`);
 	}
 	const last = parts.at(-1) as string;
-	return { name: parts.map((part) => `"${part}"`).join("."), indexName: `"${last.slice(0, 50)}_issued_at"` };
+	return {
+		name: parts.map((part) => `"${part}"`).join("."),
+		indexName: `"${last.slice(0, 50)}_issued_at"`,
+		idleIndexName: `"${last.slice(0, 50)}_idle"`,
+	};
 }
 
 function schemaStatements(table: string): string[] {
-	const { name, indexName } = quotedTable(table);
+	const { name, idleIndexName } = quotedTable(table);
 	return [
 		`CREATE TABLE IF NOT EXISTS ${name} (
 	-- One row per connection (TokenManager key).
@@ -59,13 +66,16 @@ function schemaStatements(table: string): string[] {
 	-- The token set as JSON (without its version); NULL for a deleted connection (a tombstone) or a lease-only row.
 	token_set text,
 	-- When the refresh token was issued, epoch ms: the keep-alive index (Atlassian ends refresh tokens unused for 90 days).
+	-- NULL when the connection cannot be kept alive: deleted, or marked for re-authorization.
 	issued_at bigint,
 	-- The refresh lease: who holds it, and until when (the database's clock, so hosts' clocks cannot disagree).
 	lease_owner text,
 	lease_expires_at timestamptz,
 	updated_at timestamptz NOT NULL DEFAULT now()
 )`,
-		`CREATE INDEX IF NOT EXISTS ${indexName} ON ${name} (issued_at) WHERE token_set IS NOT NULL`,
+		// (issued_at, key): keepAlive() pages through it with a row comparison. (0.2 had "…_issued_at" on
+		// issued_at alone; it may be dropped.)
+		`CREATE INDEX IF NOT EXISTS ${idleIndexName} ON ${name} (issued_at, key) WHERE issued_at IS NOT NULL`,
 	];
 }
 
@@ -118,7 +128,9 @@ function statements(table: string) {
 			`UPDATE ${table} SET lease_owner = NULL, lease_expires_at = NULL WHERE key = $1 AND lease_owner = $2 RETURNING key`,
 			3,
 		),
-		listIdleKeys: `SELECT key FROM ${table} WHERE token_set IS NOT NULL AND issued_at < $1 ORDER BY issued_at LIMIT $2`,
+		listIdleKeys: `SELECT key, issued_at FROM ${table} WHERE token_set IS NOT NULL AND issued_at IS NOT NULL AND issued_at < $1 ORDER BY issued_at, key LIMIT $2`,
+		listIdleKeysAfter: `SELECT key, issued_at FROM ${table} WHERE token_set IS NOT NULL AND issued_at IS NOT NULL AND issued_at < $1 AND (issued_at, key) > ($3, $4) ORDER BY issued_at, key LIMIT $2`,
+		listKeys: `SELECT key FROM ${table} WHERE token_set IS NOT NULL AND ($2::text IS NULL OR key > $2) ORDER BY key LIMIT $1`,
 	};
 }
 
@@ -137,6 +149,8 @@ export class PostgresTokenStore implements TokenStore {
 	readonly #channel: string;
 	/** Present only with a `listener`. */
 	public readonly watch?: (key: string, listener: () => void) => () => void;
+	#stopWatching: () => void = () => {};
+	#closed = false;
 
 	constructor(options: PostgresTokenStoreOptions) {
 		if (typeof options?.client?.query !== "function") {
@@ -149,18 +163,19 @@ export class PostgresTokenStore implements TokenStore {
 		const { listener } = options;
 		if (listener !== undefined) {
 			const listeners = new ChangeListeners();
-			let listening = false;
+			const notify = (payload: string) => listeners.notify(payload);
+			let stop: (() => void) | undefined;
 			this.watch = (key, callback) => {
-				// One LISTEN per store, on first use; a failure only costs polling, and the next watch tries again.
-				if (!listening) {
-					listening = true;
-					listener
-						.listen(this.#channel, (payload) => listeners.notify(payload))
-						.catch(() => {
-							listening = false;
-						});
-				}
+				if (this.#closed) return () => {};
+				// Joined on first use; a failed LISTEN only costs polling, and the next watch tries again.
+				stop ??= sharedChannel(listener, this.#channel, notify, () => {
+					stop = undefined;
+				});
 				return listeners.add(key, callback);
+			};
+			this.#stopWatching = () => {
+				stop?.();
+				stop = undefined;
 			};
 		}
 	}
@@ -178,6 +193,7 @@ export class PostgresTokenStore implements TokenStore {
 	}
 
 	public async get(key: string, options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
+		checkTokenKey(key);
 		const [row] = await this.#query(this.#sql.get, [key], options?.signal);
 		if (row === undefined || row.token_set === null || row.token_set === undefined) {
 			return null;
@@ -186,6 +202,7 @@ export class PostgresTokenStore implements TokenStore {
 	}
 
 	public async getVersion(key: string, options?: TokenStoreCallOptions): Promise<number> {
+		checkTokenKey(key);
 		const [row] = await this.#query(this.#sql.getVersion, [key], options?.signal);
 		return row === undefined ? 0 : Number(row.version);
 	}
@@ -196,9 +213,11 @@ export class PostgresTokenStore implements TokenStore {
 		tokens: StoredTokenSet,
 		options?: TokenStoreCallOptions,
 	): Promise<boolean> {
+		checkTokenKey(key);
 		const { version, ...data } = tokens;
 		const json = JSON.stringify(data);
-		const issuedAt = tokens.issuedAt ?? null;
+		// A connection that must sign in again leaves the keep-alive index: it must not take a live one's place.
+		const issuedAt = tokens.reauthorizationRequired ? null : (tokens.issuedAt ?? null);
 		const updated = await this.#query(this.#sql.update, [key, expectedVersion, version, json, issuedAt, this.#channel], options?.signal);
 		if (updated.length > 0 || expectedVersion !== 0) {
 			return updated.length > 0;
@@ -208,10 +227,12 @@ export class PostgresTokenStore implements TokenStore {
 	}
 
 	public async delete(key: string, options?: TokenStoreCallOptions): Promise<void> {
+		checkTokenKey(key);
 		await this.#query(this.#sql.delete, [key, this.#channel], options?.signal);
 	}
 
 	public async acquireLease(key: string, ttlMs: number, options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {
+		checkTokenKey(key);
 		const owner = crypto.randomUUID();
 		if ((await this.#query(this.#sql.acquireLease, [key, owner, ttlMs], options?.signal)).length === 0) {
 			return null;
@@ -225,9 +246,28 @@ export class PostgresTokenStore implements TokenStore {
 		};
 	}
 
-	public async listIdleKeys(issuedBefore: number, options: TokenStoreCallOptions & { limit: number }): Promise<string[]> {
-		const rows = await this.#query(this.#sql.listIdleKeys, [issuedBefore, options.limit], options.signal);
-		return rows.map((row) => String(row.key));
+	public async listIdleKeys(issuedBefore: number, options: TokenStoreCallOptions & { limit: number; after?: IdleKey }): Promise<IdleKey[]> {
+		const { after } = options;
+		const rows =
+			after === undefined
+				? await this.#query(this.#sql.listIdleKeys, [issuedBefore, options.limit], options.signal)
+				: await this.#query(this.#sql.listIdleKeysAfter, [issuedBefore, options.limit, after.issuedAt, after.key], options.signal);
+		return rows.map((row) => ({ key: String(row.key), issuedAt: Number(row.issued_at) }));
+	}
+
+	/** Every stored connection, in key order, by the primary key; the cursor is the last key of a full page. */
+	public async listKeys(
+		options: TokenStoreCallOptions & { limit: number; cursor?: string | null },
+	): Promise<{ keys: string[]; cursor: string | null }> {
+		const rows = await this.#query(this.#sql.listKeys, [options.limit, options.cursor ?? null], options.signal);
+		const keys = rows.map((row) => String(row.key));
+		return { keys, cursor: keys.length < options.limit ? null : (keys.at(-1) ?? null) };
+	}
+
+	/** Lets go of this store's part of a shared `listener` (the last store on a table stops listening). The client stays open. */
+	public async close(): Promise<void> {
+		this.#closed = true;
+		this.#stopWatching();
 	}
 
 	/**
@@ -253,6 +293,50 @@ export class PostgresTokenStore implements TokenStore {
 			signal.removeEventListener("abort", onAbort as () => void);
 		}
 	}
+}
+
+interface SharedChannel {
+	/** Each store's callback, and what to tell it if the LISTEN fails. */
+	members: Map<(payload: string) => void, () => void>;
+	unlisten: Promise<() => Promise<void>>;
+}
+
+/** The stores listening on one channel through one listener: it listens once, and stops after the last store left. */
+const sharedChannels = new WeakMap<PostgresListener, Map<string, SharedChannel>>();
+
+/** Joins `channel` on `listener`; returns how to leave it. `onFailed`: the LISTEN failed, and this store is no longer on it. */
+function sharedChannel(listener: PostgresListener, channel: string, callback: (payload: string) => void, onFailed: () => void): () => void {
+	let channels = sharedChannels.get(listener);
+	if (channels === undefined) {
+		channels = new Map();
+		sharedChannels.set(listener, channels);
+	}
+	const byChannel = channels;
+	let shared = byChannel.get(channel);
+	if (shared === undefined) {
+		const members = new Map<(payload: string) => void, () => void>();
+		const created: SharedChannel = {
+			members,
+			unlisten: listener.listen(channel, (payload) => {
+				for (const member of [...members.keys()]) member(payload);
+			}),
+		};
+		created.unlisten.catch(() => {
+			if (byChannel.get(channel) === created) byChannel.delete(channel);
+			for (const failed of [...members.values()]) failed();
+			members.clear();
+		});
+		byChannel.set(channel, created);
+		shared = created;
+	}
+	const joined = shared;
+	const member = (payload: string) => callback(payload);
+	joined.members.set(member, onFailed);
+	return () => {
+		if (!joined.members.delete(member) || joined.members.size > 0) return;
+		if (byChannel.get(channel) === joined) byChannel.delete(channel);
+		joined.unlisten.then((unlisten) => unlisten()).catch(() => {});
+	};
 }
 
 function isConcurrentCreation(error: unknown): boolean {

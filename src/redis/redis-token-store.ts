@@ -1,7 +1,9 @@
 import type { Cluster, Redis } from "ioredis";
 import { ChangeListeners } from "../tokens/change-listeners.js";
 import { CorruptTokenRecordError, TokenWriteNotDurableError } from "../tokens/errors.js";
+import { checkTokenKey } from "../tokens/token-key.js";
 import {
+	type IdleKey,
 	isStoredTokenSet,
 	parseStoredRecord,
 	type StoredTokenSet,
@@ -30,8 +32,10 @@ export interface RedisTokenStoreOptions {
 	/**
 	 * A connection of its own for notifications (`client.duplicate()` will do): with it, a process waiting for
 	 * another's refresh is woken by a Redis message the moment the new token set is stored or the lease released,
-	 * instead of polling. A subscribed connection can run nothing else, so it cannot be `client`. Close it with
-	 * the client. When it drops, waiters poll until ioredis has reconnected and subscribed again.
+	 * instead of polling. A subscribed connection can run nothing else, so it cannot be `client`. Any number of
+	 * stores may share one: it gets one `message` listener, whatever their number. Close it with the client
+	 * (`close()` on the store only lets go of the store's channels). When it drops, waiters poll until ioredis
+	 * has reconnected and subscribed again.
 	 */
 	subscriber?: Redis | Cluster;
 }
@@ -63,6 +67,10 @@ redis.call("PEXPIRE", KEYS[1], ARGV[1])
 redis.call("PUBLISH", ARGV[2], "deleted")
 return 1`;
 
+// Drops an index entry only while it still has the score it was read with: a record written again meanwhile keeps its new one.
+const FORGET_IDLE_SCRIPT = `if redis.call("ZSCORE", KEYS[1], ARGV[1]) == ARGV[2] then return redis.call("ZREM", KEYS[1], ARGV[1]) end
+return 0`;
+
 // SET NX PX as a script, so that durability can follow it with WAIT like every other write.
 const ACQUIRE_SCRIPT = `if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 else return 0 end`;
 // Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
@@ -88,6 +96,8 @@ export class RedisTokenStore implements TokenStore {
 	readonly #prefix: string;
 	readonly #ttlMs: number;
 	readonly #durability: { replicas: number; timeoutMs: number } | undefined;
+	#unwatchAll: () => void = () => {};
+	#closed = false;
 	/** Present only with a `subscriber`: waiters are woken by messages on each key's channel. */
 	public readonly watch?: (key: string, listener: () => void) => () => void;
 
@@ -119,27 +129,29 @@ export class RedisTokenStore implements TokenStore {
 					"subscriber must be a connection of its own (client.duplicate()): a subscribed connection can run no other command",
 				);
 			}
-			const byChannel = new Map<string, string>();
+			const shared = sharedSubscriber(subscriber);
+			const stops = new Map<string, () => void>();
 			const listeners = new ChangeListeners({
-				onFirst: (key) => {
-					byChannel.set(this.#channel(key), key);
-					// A lost subscription only costs polling.
-					subscriber.subscribe(this.#channel(key)).catch(() => {});
-				},
+				onFirst: (key) =>
+					stops.set(
+						key,
+						shared.add(this.#channel(key), () => listeners.notify(key)),
+					),
 				onLast: (key) => {
-					byChannel.delete(this.#channel(key));
-					subscriber.unsubscribe(this.#channel(key)).catch(() => {});
+					stops.get(key)?.();
+					stops.delete(key);
 				},
 			});
-			subscriber.on("message", (channel: string) => {
-				const key = byChannel.get(channel);
-				if (key !== undefined) listeners.notify(key);
-			});
-			this.watch = (key, listener) => listeners.add(key, listener);
+			this.watch = (key, listener) => (this.#closed ? () => {} : listeners.add(key, listener));
+			this.#unwatchAll = () => {
+				for (const stop of stops.values()) stop();
+				stops.clear();
+			};
 		}
 	}
 
 	public async get(key: string, _options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
+		checkTokenKey(key);
 		let fields: (string | null)[];
 		try {
 			fields = await this.#client.hmget(this.#recordKey(key), "v", "d");
@@ -155,6 +167,7 @@ export class RedisTokenStore implements TokenStore {
 	}
 
 	public async getVersion(key: string, _options?: TokenStoreCallOptions): Promise<number> {
+		checkTokenKey(key);
 		return Number(await this.#client.eval(GET_VERSION_SCRIPT, 1, this.#recordKey(key)));
 	}
 
@@ -164,6 +177,7 @@ export class RedisTokenStore implements TokenStore {
 		tokens: StoredTokenSet,
 		_options?: TokenStoreCallOptions,
 	): Promise<boolean> {
+		checkTokenKey(key);
 		const { version, ...data } = tokens;
 		const written = await this.#write(
 			key,
@@ -177,15 +191,19 @@ export class RedisTokenStore implements TokenStore {
 		if (written !== 1) {
 			return false;
 		}
-		if (tokens.issuedAt !== undefined) {
-			// The index lives in its own slot, so it cannot join the script on a cluster. It is a hint that
-			// `keepAlive()` checks against the record; a lost update is repaired by the next write.
+		// The index lives in its own slot, so it cannot join the script on a cluster. It is a hint that
+		// `keepAlive()` checks against the record; a lost update is repaired by the next write. A connection that
+		// must sign in again leaves it: it can no longer be kept alive, and must not take a live one's place.
+		if (tokens.reauthorizationRequired) {
+			await this.#client.zrem(this.#indexKey(), key).catch(() => {});
+		} else if (tokens.issuedAt !== undefined) {
 			await this.#client.zadd(this.#indexKey(), tokens.issuedAt, key).catch(() => {});
 		}
 		return true;
 	}
 
 	public async delete(key: string, _options?: TokenStoreCallOptions): Promise<void> {
+		checkTokenKey(key);
 		await this.#write(key, DELETE_SCRIPT, this.#ttlMs, this.#channel(key));
 		await this.#client.zrem(this.#indexKey(), key).catch(() => {});
 	}
@@ -220,6 +238,7 @@ export class RedisTokenStore implements TokenStore {
 	}
 
 	public async acquireLease(key: string, ttlMs: number, _options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {
+		checkTokenKey(key);
 		const leaseKey = `${this.#prefix}{${key}}:lease`;
 		const owner = crypto.randomUUID();
 		// With durability the lease is on the replicas too: a failover must not hand it to a second process
@@ -241,8 +260,68 @@ export class RedisTokenStore implements TokenStore {
 		};
 	}
 
-	public listIdleKeys(issuedBefore: number, options: { limit: number }): Promise<string[]> {
-		return this.#client.zrangebyscore(this.#indexKey(), "-inf", `(${issuedBefore}`, "LIMIT", 0, options.limit);
+	/**
+	 * Reads the `issued-at` index from the cursor on. An entry whose record is gone (expired by its TTL, or a
+	 * delete whose index update was lost) is removed from the index when met, and not listed.
+	 */
+	public async listIdleKeys(issuedBefore: number, options: { limit: number; after?: IdleKey }): Promise<IdleKey[]> {
+		const { limit, after } = options;
+		const found: IdleKey[] = [];
+		let offset = 0;
+		while (found.length < limit) {
+			const raw = await this.#client.zrangebyscore(
+				this.#indexKey(),
+				after === undefined ? "-inf" : after.issuedAt,
+				`(${issuedBefore}`,
+				"WITHSCORES",
+				"LIMIT",
+				offset,
+				limit,
+			);
+			const entries: { key: string; score: string }[] = [];
+			for (let index = 0; index < raw.length; index += 2) entries.push({ key: raw[index] as string, score: raw[index + 1] as string });
+			// Ties on the cursor's time are ordered by key, byte by byte, as Redis orders them.
+			const next = entries.filter(
+				({ key, score }) => after === undefined || Number(score) > after.issuedAt || byteOrder(key, after.key) > 0,
+			);
+			const present = await Promise.all(next.map(({ key }) => this.#client.hexists(this.#recordKey(key), "d")));
+			let forgotten = 0;
+			for (const [index, entry] of next.entries()) {
+				if (present[index] === 1) {
+					found.push({ key: entry.key, issuedAt: Number(entry.score) });
+				} else {
+					forgotten += Number(await this.#client.eval(FORGET_IDLE_SCRIPT, 1, this.#indexKey(), entry.key, entry.score).catch(() => 0));
+				}
+			}
+			if (entries.length < limit) break;
+			offset += entries.length - forgotten;
+		}
+		return found.slice(0, limit);
+	}
+
+	/**
+	 * Every stored connection, by `SCAN` (on a cluster, each primary in turn): pages of about `limit` keys, in
+	 * no order. Tombstones are left out.
+	 */
+	public async listKeys(options: { limit: number; cursor?: string | null }): Promise<{ keys: string[]; cursor: string | null }> {
+		const nodes = isCluster(this.#client) ? this.#client.nodes("master") : [this.#client as Redis];
+		const [nodeText = "0", scanCursor = "0"] = (options.cursor ?? "0:0").split(":");
+		const nodeIndex = Number(nodeText);
+		const node = nodes[nodeIndex];
+		if (node === undefined) {
+			return { keys: [], cursor: null };
+		}
+		const [nextCursor, redisKeys] = await node.scan(scanCursor, "MATCH", `${escapeGlob(this.#prefix)}{*}:tokens`, "COUNT", options.limit);
+		const keys = redisKeys.map((redisKey) => redisKey.slice(this.#prefix.length + 1, -"}:tokens".length));
+		const live = await Promise.all(keys.map((key) => this.#client.hexists(this.#recordKey(key), "d")));
+		const cursor = nextCursor !== "0" ? `${nodeIndex}:${nextCursor}` : nodeIndex + 1 < nodes.length ? `${nodeIndex + 1}:0` : null;
+		return { keys: keys.filter((_, index) => live[index] === 1), cursor };
+	}
+
+	/** Lets go of this store's channels on a shared `subscriber`. The clients stay open: they are yours. */
+	public async close(): Promise<void> {
+		this.#closed = true;
+		this.#unwatchAll();
 	}
 
 	/**
@@ -285,6 +364,59 @@ export class RedisTokenStore implements TokenStore {
 	#indexKey(): string {
 		return `${this.#prefix}issued-at`;
 	}
+}
+
+/**
+ * One `message` listener per subscriber connection, whatever the number of stores on it: each channel maps to
+ * the callbacks of the stores watching it, and the connection subscribes on a channel's first and
+ * unsubscribes on its last. The listener goes when the last channel does.
+ */
+interface SharedSubscriber {
+	add(channel: string, callback: () => void): () => void;
+}
+
+const sharedSubscribers = new WeakMap<object, SharedSubscriber>();
+
+function sharedSubscriber(subscriber: Redis | Cluster): SharedSubscriber {
+	const existing = sharedSubscribers.get(subscriber);
+	if (existing !== undefined) {
+		return existing;
+	}
+	const channels = new Map<string, Set<() => void>>();
+	const onMessage = (channel: string) => {
+		for (const callback of channels.get(channel) ?? []) callback();
+	};
+	const shared: SharedSubscriber = {
+		add(channel, callback) {
+			if (channels.size === 0) subscriber.on("message", onMessage);
+			let callbacks = channels.get(channel);
+			if (callbacks === undefined) {
+				callbacks = new Set();
+				channels.set(channel, callbacks);
+				// A lost subscription only costs polling.
+				subscriber.subscribe(channel).catch(() => {});
+			}
+			const entry = () => callback();
+			callbacks.add(entry);
+			return () => {
+				if (!callbacks.delete(entry) || callbacks.size > 0) return;
+				channels.delete(channel);
+				subscriber.unsubscribe(channel).catch(() => {});
+				if (channels.size === 0) subscriber.off("message", onMessage);
+			};
+		},
+	};
+	sharedSubscribers.set(subscriber, shared);
+	return shared;
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+	return (client as { isCluster?: boolean }).isCluster === true;
+}
+
+/** Compares two keys as Redis orders sorted-set members of one score: by their UTF-8 bytes. */
+function byteOrder(a: string, b: string): number {
+	return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 function escapeGlob(text: string): string {

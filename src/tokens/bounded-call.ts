@@ -1,5 +1,7 @@
 import { ArcticFetchError } from "../oauth2/errors.js";
+import { redactCause } from "../oauth2/redaction.js";
 import { TokenStoreTimeoutError } from "./errors.js";
+import { withoutTokens } from "./safe-error.js";
 import type { TokenStoreCallOptions } from "./token-store.js";
 
 interface Pending {
@@ -8,10 +10,18 @@ interface Pending {
 	what: { key: string; operation: string };
 }
 
+/** What a bounded call is: its key and operation, for errors, and the tokens a write carries, kept out of them. */
+export interface StoreCallDescription {
+	key: string;
+	operation: string;
+	tokens?: (string | null)[] | undefined;
+}
+
 /**
  * Bounds store calls so that none can hang its caller: each settles by `timeoutMs` (a `TokenStoreTimeoutError`,
  * at most a tenth of it late) or when the caller's signal aborts (an `ArcticFetchError` whose cause is the
  * reason), whichever comes first. The store gets a signal that aborts in both cases, made only if it reads it.
+ * A store's own failure is passed on as a sanitized copy, without the tokens of the write (`withoutTokens`).
  *
  * One interval checks every pending call, instead of a timer per call: on a cached Redis read, a timer and an
  * `AbortSignal` per call cost more than the rest of `getAccessToken()`. The interval stops once nothing is
@@ -28,13 +38,9 @@ export class StoreCallBounds {
 		this.#tickMs = Math.max(5, Math.min(250, Math.floor(timeoutMs / 10)));
 	}
 
-	public run<T>(
-		call: (options: TokenStoreCallOptions) => Promise<T>,
-		what: { key: string; operation: string },
-		signal?: AbortSignal,
-	): Promise<T> {
+	public run<T>(call: (options: TokenStoreCallOptions) => Promise<T>, what: StoreCallDescription, signal?: AbortSignal): Promise<T> {
 		if (signal?.aborted) {
-			return Promise.reject(new ArcticFetchError(signal.reason));
+			return Promise.reject(new ArcticFetchError(redactCause(signal.reason, [])));
 		}
 		let controller: AbortController | undefined;
 		let failure: Error | undefined;
@@ -58,7 +64,7 @@ export class StoreCallBounds {
 					reject(error);
 				},
 			};
-			const onAbort = () => entry.fail(new ArcticFetchError(signal?.reason));
+			const onAbort = () => entry.fail(new ArcticFetchError(redactCause(signal?.reason, [])));
 			const cleanup = () => {
 				this.#pending.delete(entry);
 				signal?.removeEventListener("abort", onAbort);
@@ -79,7 +85,7 @@ export class StoreCallBounds {
 				},
 				(error: unknown) => {
 					cleanup();
-					reject(error);
+					reject(withoutTokens(error, what.tokens));
 				},
 			);
 		});

@@ -45,6 +45,11 @@ export class ChangeListeners {
 		}
 	}
 
+	/** Drops every listener (a closed store), without calling `onLast`. */
+	public clear(): void {
+		this.#listeners.clear();
+	}
+
 	public get keys(): number {
 		return this.#listeners.size;
 	}

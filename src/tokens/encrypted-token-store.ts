@@ -1,10 +1,11 @@
 import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { encodeBase64urlNoPadding } from "../oauth2/base64url.js";
+import { sha256 } from "../oauth2/sha256.js";
 import type { StoredTokenSet, TokenStore, TokenStoreCallOptions } from "./token-store.js";
 
 /** Sealed by this version: `a3lo.v2.<key id>.<base64url(iv ‖ ciphertext)>`, the whole record authenticated. */
 const SEALED = /^a3lo\.v2\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]+)$/;
-/** Sealed by 0.1: no key id, and only the store key and field authenticated. Still read, and re-sealed on read. */
+/** Sealed by 0.1: no key id, and only the store key and field authenticated. Read only with `acceptLegacy`, and re-sealed on read. */
 const LEGACY_PREFIX = "a3lo.aes256gcm.";
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -27,6 +28,42 @@ interface PreparedKey {
 	key: CryptoKey;
 }
 
+export interface EncryptedTokenStoreOptions {
+	/**
+	 * Also read records sealed by atlassian-3lo 0.1 (`a3lo.aes256gcm.…`), and re-seal them in the current format.
+	 * That format authenticates the tokens alone: whoever can write the store can change a 0.1 record's clear
+	 * fields (expiry, scopes, flags) unnoticed, and they are then re-sealed as if authentic. Turn it on for the
+	 * upgrade, run `resealAll()`, and turn it off. Default `false`: a 0.1 record is a `TokenDecryptionError`.
+	 */
+	acceptLegacy?: boolean;
+	/**
+	 * Also read records whose tokens are not sealed at all — a store written before it was wrapped — and seal
+	 * them on read, so wrapping an existing store signs nobody out. While it is on, whoever can write the store
+	 * can plant tokens in clear. Turn it on for the migration, run `resealAll()`, and turn it off. Default `false`.
+	 */
+	acceptPlaintext?: boolean;
+}
+
+/** What `resealAll()` did: records now sealed with the current key, and records it could not read. */
+export interface ResealReport {
+	/** Records re-sealed with the current key (from a previous key, the 0.1 format, or plaintext). */
+	resealed: number;
+	/** Records already sealed with the current key. */
+	current: number;
+	failed: { key: string; error: unknown }[];
+}
+
+/** A `TokenStore` that seals tokens before they reach the store it wraps. */
+export interface EncryptedTokenStore extends TokenStore {
+	/**
+	 * Reads every stored record and seals again, with the current key, each one sealed otherwise: after it
+	 * reports no failure, previous keys (and `acceptLegacy`, `acceptPlaintext`) can be retired safely. Needs a
+	 * wrapped store with `listKeys` (memory, Redis and Postgres have it). Safe to run while the store is in use:
+	 * each re-seal is a compare-and-set at the same version, so it never writes over a newer record.
+	 */
+	resealAll(options?: TokenStoreCallOptions & { pageSize?: number }): Promise<ResealReport>;
+}
+
 /**
  * Wraps a store so that access and refresh tokens are kept encrypted with AES-256-GCM (Web Crypto):
  * a leaked Redis dump or database backup holds no usable token. Each token is bound to its store key and
@@ -36,20 +73,32 @@ interface PreparedKey {
  * `keys`: one key, or `[current, ...previous]` to rotate: records sealed with a previous key are read and
  * re-sealed with the current one. Keep keys in your secret manager, not next to the store.
  */
-export function encryptedTokenStore(store: TokenStore, keys: TokenEncryptionKey | TokenEncryptionKey[]): TokenStore {
+export function encryptedTokenStore(
+	store: TokenStore,
+	keys: TokenEncryptionKey | TokenEncryptionKey[],
+	options: EncryptedTokenStoreOptions = {},
+): EncryptedTokenStore {
 	const list = Array.isArray(keys) ? keys : [keys];
 	if (list.length === 0) {
 		throw new TypeError("encryptedTokenStore needs at least one encryption key");
 	}
 	for (const [index, entry] of list.entries()) checkKey(entry, index === 0);
-	const prepared = Promise.all(list.map(prepareKey));
+	const ids = list.map(keyId);
+	const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+	if (duplicate !== undefined) {
+		throw new TypeError(
+			`encryptedTokenStore got two keys with the id "${duplicate}" (the same key twice, or two CryptoKeys without ids): records name their key by id, so each must be unique`,
+		);
+	}
+	const formats = { legacy: options.acceptLegacy === true, plaintext: options.acceptPlaintext === true };
+	const prepared = Promise.all(list.map((entry, index) => prepareKey(entry, ids[index] as string)));
 	// Surfaced on first use; keeps an unused store from reporting an unhandled rejection.
 	prepared.catch(() => {});
 
 	async function open(key: string, sealed: StoredTokenSet): Promise<{ tokens: StoredTokenSet; stale: boolean }> {
 		const all = await prepared;
-		const accessToken = await decrypt(all, key, "accessToken", sealed);
-		const refreshToken = sealed.refreshToken === null ? null : await decrypt(all, key, "refreshToken", sealed);
+		const accessToken = await decrypt(all, key, "accessToken", sealed, formats);
+		const refreshToken = sealed.refreshToken === null ? null : await decrypt(all, key, "refreshToken", sealed, formats);
 		return {
 			tokens: { ...sealed, accessToken: accessToken.plaintext, refreshToken: refreshToken?.plaintext ?? null },
 			stale: accessToken.stale || refreshToken?.stale === true,
@@ -65,19 +114,44 @@ export function encryptedTokenStore(store: TokenStore, keys: TokenEncryptionKey 
 		};
 	}
 
+	/** The record, opened; re-sealed with the current key at the same version when it was sealed otherwise. */
+	async function read(key: string, options?: TokenStoreCallOptions): Promise<{ tokens: StoredTokenSet | null; resealed: boolean }> {
+		const sealed = await store.get(key, options);
+		if (sealed === null) {
+			return { tokens: null, resealed: false };
+		}
+		const { tokens, stale } = await open(key, sealed);
+		// Content is unchanged, so no writer is fenced out; if any write got there first, this one is refused, as it should be.
+		const resealed = stale && (await store.compareAndSet(key, sealed.version, await seal(key, tokens), options).catch(() => false));
+		return { tokens, resealed };
+	}
+
 	return {
 		async get(key, options?: TokenStoreCallOptions) {
-			const sealed = await store.get(key, options);
-			if (sealed === null) {
-				return null;
+			return (await read(key, options)).tokens;
+		},
+		async resealAll(options = {}) {
+			const { listKeys } = store;
+			if (listKeys === undefined) {
+				throw new TypeError("resealAll() needs a wrapped store with listKeys(); this one has none");
 			}
-			const { tokens, stale } = await open(key, sealed);
-			if (stale) {
-				// Re-seal with the current key at the same version: content is unchanged, so no writer is fenced out.
-				// If any write got there first, this one is refused, which is what we want.
-				await store.compareAndSet(key, sealed.version, await seal(key, tokens), options).catch(() => false);
-			}
-			return tokens;
+			const limit = options.pageSize ?? 100;
+			const report: ResealReport = { resealed: 0, current: 0, failed: [] };
+			let cursor: string | null = null;
+			do {
+				const page: { keys: string[]; cursor: string | null } = await listKeys.call(store, { limit, cursor, signal: options.signal });
+				for (const key of page.keys) {
+					try {
+						const { tokens, resealed } = await read(key, options);
+						if (resealed) report.resealed++;
+						else if (tokens !== null) report.current++;
+					} catch (error) {
+						report.failed.push({ key, error });
+					}
+				}
+				cursor = page.cursor;
+			} while (cursor !== null);
+			return report;
 		},
 		getVersion: (key, options) => store.getVersion(key, options),
 		async compareAndSet(key, expectedVersion, tokens, options) {
@@ -86,7 +160,9 @@ export function encryptedTokenStore(store: TokenStore, keys: TokenEncryptionKey 
 		delete: (key, options) => store.delete(key, options),
 		acquireLease: (key, ttlMs, options) => store.acquireLease(key, ttlMs, options),
 		...(store.listIdleKeys ? { listIdleKeys: store.listIdleKeys.bind(store) } : {}),
+		...(store.listKeys ? { listKeys: store.listKeys.bind(store) } : {}),
 		...(store.watch ? { watch: store.watch.bind(store) } : {}),
+		...(store.close ? { close: store.close.bind(store) } : {}),
 	};
 }
 
@@ -122,18 +198,17 @@ function checkKey(entry: TokenEncryptionKey, current: boolean): void {
 	throw new TypeError(`encryptedTokenStore needs 32 bytes (a Uint8Array) or an AES-256-GCM CryptoKey, got ${describeKey(key)}`);
 }
 
-async function prepareKey(entry: TokenEncryptionKey): Promise<PreparedKey> {
+/** A key's id: the one given, or for raw bytes a stable one that reveals nothing (the first 6 bytes of their SHA-256). */
+function keyId(entry: TokenEncryptionKey): string {
+	if (!(entry instanceof Uint8Array) && "id" in entry) {
+		return entry.id;
+	}
+	return entry instanceof Uint8Array ? encodeBase64urlNoPadding(sha256(entry).subarray(0, 6)) : "default";
+}
+
+async function prepareKey(entry: TokenEncryptionKey, id: string): Promise<PreparedKey> {
 	const isWrapped = !(entry instanceof Uint8Array) && "id" in entry;
 	const key = isWrapped ? entry.key : (entry as Uint8Array | CryptoKey);
-	let id: string;
-	if (isWrapped) {
-		id = entry.id;
-	} else if (key instanceof Uint8Array) {
-		// A stable id without revealing the key: the first 6 bytes of its SHA-256.
-		id = encodeBase64urlNoPadding(new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(key))).subarray(0, 6));
-	} else {
-		id = "default";
-	}
 	const cryptoKey =
 		key instanceof Uint8Array ? await crypto.subtle.importKey("raw", new Uint8Array(key), "AES-GCM", false, ["encrypt", "decrypt"]) : key;
 	return { id, key: cryptoKey };
@@ -151,6 +226,8 @@ function additionalData(key: string, field: string, tokens: StoredTokenSet): Uin
 		tokens.refreshSentAt ?? null,
 		tokens.refreshToken === null,
 	];
+	// Appended only when set, so records sealed before the field existed still open.
+	if (tokens.refreshDeadline !== undefined) record.push(tokens.refreshDeadline);
 	return new TextEncoder().encode(`a3lo.v2\u0000${key}\u0000${field}\u0000${JSON.stringify(record)}`);
 }
 
@@ -174,6 +251,7 @@ async function decrypt(
 	key: string,
 	field: "accessToken" | "refreshToken",
 	tokens: StoredTokenSet,
+	formats: { legacy: boolean; plaintext: boolean },
 ): Promise<{ plaintext: string; stale: boolean }> {
 	const sealedText = tokens[field] ?? "";
 	const open = async (candidate: PreparedKey, body: string, additional: Uint8Array<ArrayBuffer>) => {
@@ -194,12 +272,16 @@ async function decrypt(
 			} catch {}
 		}
 	} else if (sealedText.startsWith(LEGACY_PREFIX)) {
+		if (!formats.legacy) throw new TokenDecryptionError(key);
 		const legacyAdditional = new TextEncoder().encode(`${key}\u0000${field}`);
 		for (const candidate of keys) {
 			try {
 				return { plaintext: await open(candidate, sealedText.slice(LEGACY_PREFIX.length), legacyAdditional), stale: true };
 			} catch {}
 		}
+	} else if (formats.plaintext && !sealedText.startsWith("a3lo.")) {
+		// Written before the store was wrapped: taken as it is, and sealed by the caller.
+		return { plaintext: sealedText, stale: true };
 	}
 	throw new TokenDecryptionError(key);
 }

@@ -1,5 +1,6 @@
 import { ChangeListeners } from "./change-listeners.js";
-import type { StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "./token-store.js";
+import { checkTokenKey } from "./token-key.js";
+import type { IdleKey, StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "./token-store.js";
 
 /** A record, or a tombstone (`tokens: null`) that keeps a deleted connection's version counting. */
 interface Entry {
@@ -15,14 +16,17 @@ export class MemoryTokenStore implements TokenStore {
 	readonly #entries = new Map<string, Entry>();
 	readonly #leases = new Map<string, { owner: symbol; expiresAt: number }>();
 	readonly #listeners = new ChangeListeners();
+	#closed = false;
 
 	public async get(key: string, _options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
+		checkTokenKey(key);
 		const tokens = this.#entries.get(key)?.tokens;
 		// A copy, so a caller mutating the result cannot change what is stored.
 		return tokens == null ? null : structuredClone(tokens);
 	}
 
 	public async getVersion(key: string, _options?: TokenStoreCallOptions): Promise<number> {
+		checkTokenKey(key);
 		return this.#entries.get(key)?.version ?? 0;
 	}
 
@@ -32,6 +36,7 @@ export class MemoryTokenStore implements TokenStore {
 		tokens: StoredTokenSet,
 		_options?: TokenStoreCallOptions,
 	): Promise<boolean> {
+		checkTokenKey(key);
 		if ((this.#entries.get(key)?.version ?? 0) !== expectedVersion) {
 			return false;
 		}
@@ -41,6 +46,7 @@ export class MemoryTokenStore implements TokenStore {
 	}
 
 	public async delete(key: string, _options?: TokenStoreCallOptions): Promise<void> {
+		checkTokenKey(key);
 		const entry = this.#entries.get(key);
 		if (entry !== undefined && entry.tokens !== null) {
 			this.#entries.set(key, { version: entry.version + 1, tokens: null });
@@ -49,6 +55,7 @@ export class MemoryTokenStore implements TokenStore {
 	}
 
 	public async acquireLease(key: string, ttlMs: number, _options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {
+		checkTokenKey(key);
 		const held = this.#leases.get(key);
 		if (held !== undefined && held.expiresAt > Date.now()) {
 			return null;
@@ -75,17 +82,40 @@ export class MemoryTokenStore implements TokenStore {
 
 	/** Calls `listener` after every write, delete and released lease of `key` in this store. */
 	public watch(key: string, listener: () => void): () => void {
-		return this.#listeners.add(key, listener);
+		return this.#closed ? () => {} : this.#listeners.add(key, listener);
 	}
 
-	public async listIdleKeys(issuedBefore: number, options: { limit: number }): Promise<string[]> {
-		const idle: [string, number][] = [];
+	/** Live connections only: a tombstone, and a record marked for re-authorization, are not idle but gone. */
+	public async listIdleKeys(issuedBefore: number, options: { limit: number; after?: IdleKey }): Promise<IdleKey[]> {
+		const { after } = options;
+		const idle: IdleKey[] = [];
 		for (const [key, { tokens }] of this.#entries) {
-			if (tokens?.issuedAt !== undefined && tokens.issuedAt < issuedBefore) idle.push([key, tokens.issuedAt]);
+			const issuedAt = tokens?.issuedAt;
+			if (issuedAt === undefined || issuedAt >= issuedBefore || tokens?.reauthorizationRequired) continue;
+			if (after === undefined || issuedAt > after.issuedAt || (issuedAt === after.issuedAt && key > after.key))
+				idle.push({ key, issuedAt });
 		}
-		return idle
-			.sort((a, b) => a[1] - b[1])
-			.slice(0, options.limit)
-			.map(([key]) => key);
+		return idle.sort(byIdleOrder).slice(0, options.limit);
 	}
+
+	/** Every stored connection, in key order; the cursor is the last key of the page. */
+	public async listKeys(options: { limit: number; cursor?: string | null }): Promise<{ keys: string[]; cursor: string | null }> {
+		const from = options.cursor ?? null;
+		const keys = [...this.#entries]
+			.filter(([key, entry]) => entry.tokens !== null && (from === null || key > from))
+			.map(([key]) => key)
+			.sort()
+			.slice(0, options.limit);
+		return { keys, cursor: keys.length < options.limit ? null : (keys.at(-1) ?? null) };
+	}
+
+	/** Drops every watch; the records stay readable and writable. */
+	public async close(): Promise<void> {
+		this.#closed = true;
+		this.#listeners.clear();
+	}
+}
+
+function byIdleOrder(a: IdleKey, b: IdleKey): number {
+	return a.issuedAt - b.issuedAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }

@@ -1,19 +1,44 @@
 import { ArcticFetchError, OAuth2RequestError } from "../oauth2/errors.js";
 import { isReauthorizationRequired } from "../oauth2/reauthorization.js";
+import { redactCause } from "../oauth2/redaction.js";
 import { checkTimerDuration, MAX_TIMER_MS } from "../oauth2/timer-duration.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import { AccessTokenCache } from "./access-token-cache.js";
 import { StoreCallBounds } from "./bounded-call.js";
-import { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError, type TokenWriteNotDurableError } from "./errors.js";
+import { TokenDecryptionError } from "./encrypted-token-store.js";
+import {
+	CorruptTokenRecordError,
+	RefreshOutcomeUnknownError,
+	TokenLockTimeoutError,
+	TokenNotFoundError,
+	type TokenWriteNotDurableError,
+} from "./errors.js";
 import { LeaseKeeper } from "./lease-keeper.js";
-import { isStoredTokenSet, type StoredTokenSet, type TokenStore, type TokenStoreCallOptions, type TokenStoreLease } from "./token-store.js";
+import { withoutTokens } from "./safe-error.js";
+import { checkTokenKey } from "./token-key.js";
+import {
+	type IdleKey,
+	isStoredTokenSet,
+	type StoredTokenSet,
+	type TokenStore,
+	type TokenStoreCallOptions,
+	type TokenStoreLease,
+} from "./token-store.js";
 import { Wakeup } from "./wakeup.js";
 
 /** Atlassian lets the immediately previous refresh token be exchanged again for 10 minutes after it rotated. */
 const REUSE_WINDOW_MS = 10 * 60_000;
 /** We resend only this far into the window, so clock skew between us and Atlassian cannot carry a resend past it. */
 const RESEND_WINDOW_MS = REUSE_WINDOW_MS - 60_000;
+/**
+ * Another process's send of a refresh token is given up at its recorded deadline; it is not sent again before
+ * that deadline has passed by this much. It covers clocks that disagree and a
+ * process whose event loop stalled after its request was handed to fetch, so that request leaves late.
+ */
+const RESEND_MARGIN_MS = 5_000;
+/** How many settled sends this process remembers (see `#settledSends`); past it, the oldest is forgotten, which only costs a wait. */
+const SETTLED_SENDS_REMEMBERED = 10_000;
 /** In-process resends after an answer was lost, before leaving recovery to a later call or another process. */
 const RESEND_DELAYS_MS = [250, 1_000, 4_000];
 /** Atlassian's access tokens live 3600 s; a far larger `expires_in` is a broken answer, not a reason to store garbage. */
@@ -45,7 +70,10 @@ export interface TokenManagerOptions {
 	cacheMs?: number;
 	/** The most connections the cache holds; past it, the one remembered longest ago is dropped. Default 10 000. */
 	cacheSize?: number;
-	/** Called after a refreshed token set is stored, e.g. to log or to mirror it elsewhere. */
+	/**
+	 * Called after a refreshed token set is stored, e.g. to mirror it elsewhere or count refreshes. It receives
+	 * the new access and refresh tokens in clear: never log what it receives (log the key, or `expiresAt`).
+	 */
 	onRefresh?: (key: string, tokens: StoredTokenSet) => void | Promise<void>;
 	/** Called when a refresh this process sent failed, whatever the reason. Errors it throws are ignored. */
 	onRefreshFailed?: (key: string, error: unknown) => void;
@@ -54,6 +82,7 @@ export interface TokenManagerOptions {
 	/**
 	 * Called each time writing a rotated token set fails. The set is kept in this process's memory, served to its
 	 * callers and written again with backoff until the store takes it. Alert on it. Errors it throws are ignored.
+	 * The error is a sanitized copy of the store's (name, message, `code`, stack), without the tokens it was writing.
 	 */
 	onStoreWriteFailed?: (key: string, error: unknown, attempt: number) => void;
 }
@@ -75,13 +104,26 @@ export interface RefreshOptions extends RequestOptions {
 export interface KeepAliveOptions extends RequestOptions {
 	/** Refresh connections whose refresh token is older than this. Default 30, well before Atlassian's 90 days. */
 	idleDays?: number;
-	/** At most this many connections per call. Default 100. */
+	/** At most this many refreshes per call (refreshed and failed); connections skipped do not count. Default 100. */
 	limit?: number;
+	/** Where an earlier call stopped (its report's `cursor`): this call goes on from there. Default: from the oldest. */
+	cursor?: string | null;
 }
 
 export interface KeepAliveReport {
 	refreshed: string[];
 	failed: { key: string; error: unknown }[];
+	/**
+	 * Listed as idle, but not refreshed, and not counted against `limit`:
+	 * - `not_found`: deleted, or gone from the store;
+	 * - `reauthorization_required`: Atlassian refused its refresh token earlier; it leaves the idle index;
+	 * - `not_idle`: refreshed since the index was written;
+	 * - `refresh_outcome_unknown`: a refresh whose answer was lost, past Atlassian's reuse window (see `RefreshOutcomeUnknownError`);
+	 * - `unreadable`: the record is corrupt, or sealed with a key this process does not have.
+	 */
+	skipped: { key: string; reason: "not_found" | "reauthorization_required" | "not_idle" | "refresh_outcome_unknown" | "unreadable" }[];
+	/** Where this call stopped after `limit` refreshes: pass it as `cursor` to go on. `null` when it reached the end of the idle list. */
+	cursor: string | null;
 }
 
 /** What the manager needs of a provider: `Atlassian` and `OAuth2Client` have it. */
@@ -111,6 +153,11 @@ export class TokenManager {
 	 * process's callers meanwhile (the store failed); not when the store took it without enough replicas.
 	 */
 	readonly #pendingWrites = new Map<string, { tokens: StoredTokenSet; served: boolean }>();
+	/**
+	 * By key, the version of the last sent mark this process wrote whose send has settled (failed or was given
+	 * up): no request of it can still be on its way, so it may be sent again without waiting for its deadline.
+	 */
+	readonly #settledSends = new Map<string, number>();
 
 	constructor(provider: TokenRefresher, options: TokenManagerOptions) {
 		this.#provider = provider;
@@ -142,6 +189,7 @@ export class TokenManager {
 	 * of the old grant still in flight can no longer write over it.
 	 */
 	public async save(key: string, tokens: OAuth2Tokens, options?: RequestOptions): Promise<StoredTokenSet> {
+		checkTokenKey(key);
 		const now = this.#now();
 		const fields = {
 			accessToken: tokens.accessToken(),
@@ -167,11 +215,13 @@ export class TokenManager {
 
 	/** The stored token set (or a rotated one this process is still writing), or `null`. Does not refresh. */
 	public async getTokenSet(key: string, options?: RequestOptions): Promise<StoredTokenSet | null> {
+		checkTokenKey(key);
 		return this.#served(key) ?? (await this.#get(key, options?.signal));
 	}
 
 	/** A usable access token: the stored one, or a fresh one when it expires within the refresh window. */
 	public async getAccessToken(key: string, options?: RequestOptions): Promise<string> {
+		checkTokenKey(key);
 		const served = this.#served(key) ?? this.#cache?.get(key, this.#now());
 		if (served !== undefined && this.#isFresh(served)) {
 			return served.accessToken;
@@ -188,6 +238,7 @@ export class TokenManager {
 	 * calls share one refresh.
 	 */
 	public async refresh(key: string, options?: RefreshOptions): Promise<StoredTokenSet> {
+		checkTokenKey(key);
 		this.#cache?.supersede(key);
 		const rejected = options?.rejectedAccessToken;
 		const served = this.#served(key);
@@ -203,6 +254,7 @@ export class TokenManager {
 
 	/** Deletes the connection (the user clicked "Disconnect"). It stays deleted: a refresh in flight cannot write it back. */
 	public async delete(key: string, options?: RequestOptions): Promise<void> {
+		checkTokenKey(key);
 		this.#pendingWrites.delete(key);
 		// Until a new sign-in here, no read (not even one racing the delete) is served from memory again.
 		this.#cache?.supersede(key, Number.POSITIVE_INFINITY);
@@ -211,7 +263,10 @@ export class TokenManager {
 
 	/**
 	 * Refreshes connections nobody used for `idleDays`, so they outlive Atlassian's 90-day limit on unused
-	 * refresh tokens. Run it from a daily job; it needs a store with `listIdleKeys` (memory, Redis and Postgres have it).
+	 * refresh tokens. Run it from a daily job; it needs a store with `listIdleKeys` (memory, Redis and Postgres
+	 * have it). It makes at most `limit` refreshes, and pages past what it cannot refresh (reported in
+	 * `skipped`), so dead connections never take a live one's place. To cover more than `limit` connections in
+	 * one run, call it again with the report's `cursor` until that is `null`.
 	 */
 	public async keepAlive(options: KeepAliveOptions = {}): Promise<KeepAliveReport> {
 		const { listIdleKeys } = this.#store;
@@ -224,25 +279,67 @@ export class TokenManager {
 			throw new TypeError(`keepAlive() needs idleDays ≥ 0 and a whole limit > 0, got ${String(idleDays)} and ${String(limit)}`);
 		}
 		const issuedBefore = this.#now() - idleDays * DAY_MS;
-		const keys = await this.#call(
-			"(idle connections)",
-			"listIdleKeys",
-			(call) => listIdleKeys.call(this.#store, issuedBefore, { limit, signal: call.signal }),
-			options.signal,
-		);
-		const report: KeepAliveReport = { refreshed: [], failed: [] };
-		for (const key of keys) {
-			try {
-				// The index may lag behind the records: only what is idle now is refreshed.
-				const stored = await this.getTokenSet(key, options);
-				if (stored === null || stored.reauthorizationRequired || (stored.issuedAt ?? issuedBefore) >= issuedBefore) continue;
-				await this.#singleFlight(key, stored.version, true, options);
-				report.refreshed.push(key);
-			} catch (error) {
-				report.failed.push({ key, error });
+		const report: KeepAliveReport = { refreshed: [], failed: [], skipped: [], cursor: null };
+		let after = parseKeepAliveCursor(options.cursor);
+		for (;;) {
+			const page: (IdleKey | string)[] = await this.#call(
+				"(idle connections)",
+				"listIdleKeys",
+				(call) => listIdleKeys.call(this.#store, issuedBefore, { limit, signal: call.signal, ...(after ? { after } : {}) }),
+				options.signal,
+			);
+			for (const entry of page) {
+				// A store written for 0.2 lists bare keys: it cannot be paged, so its one page is all there is.
+				const key = typeof entry === "string" ? entry : entry.key;
+				if (typeof entry !== "string") after = entry;
+				const skipped = await this.#keepAliveOne(key, issuedBefore, report, options);
+				if (!skipped && report.refreshed.length + report.failed.length === limit) {
+					report.cursor = after === undefined ? null : `${after.issuedAt}:${after.key}`;
+					return report;
+				}
+			}
+			if (page.length < limit || page.some((entry) => typeof entry === "string")) {
+				return report;
 			}
 		}
-		return report;
+	}
+
+	/** Refreshes one idle connection into `report`; `true` when it was skipped instead. */
+	async #keepAliveOne(key: string, issuedBefore: number, report: KeepAliveReport, options: RequestOptions): Promise<boolean> {
+		const skip = (reason: KeepAliveReport["skipped"][number]["reason"]) => {
+			report.skipped.push({ key, reason });
+			return true;
+		};
+		let stored: StoredTokenSet | null;
+		try {
+			// The index may lag behind the records: only what is idle now is refreshed.
+			stored = await this.getTokenSet(key, options);
+		} catch (error) {
+			if (isUnreadable(error)) return skip("unreadable");
+			report.failed.push({ key, error });
+			return false;
+		}
+		if (stored === null) {
+			return skip("not_found");
+		}
+		if (stored.reauthorizationRequired) {
+			// Marked before stores kept such records out of the index: written again (same content), it leaves it.
+			await this.#compareAndSet(key, stored.version, { ...stored, version: stored.version + 1 }).catch(() => false);
+			return skip("reauthorization_required");
+		}
+		if ((stored.issuedAt ?? issuedBefore) >= issuedBefore) {
+			return skip("not_idle");
+		}
+		if (stored.refreshSentAt !== undefined && !this.#mayResend(stored.refreshSentAt)) {
+			return skip("refresh_outcome_unknown");
+		}
+		try {
+			await this.#singleFlight(key, stored.version, true, options);
+			report.refreshed.push(key);
+		} catch (error) {
+			report.failed.push({ key, error });
+		}
+		return false;
 	}
 
 	async #readUsable(key: string, signal: AbortSignal | undefined): Promise<StoredTokenSet> {
@@ -264,7 +361,7 @@ export class TokenManager {
 	#singleFlight(key: string, seenVersion: number, force: boolean, options: RefreshOptions | undefined): Promise<StoredTokenSet> {
 		const signal = options?.signal;
 		if (signal?.aborted) {
-			return Promise.reject(new ArcticFetchError(signal.reason));
+			return Promise.reject(new ArcticFetchError(redactCause(signal.reason, [])));
 		}
 		let pending = this.#inFlight.get(key);
 		if (pending === undefined) {
@@ -382,38 +479,85 @@ export class TokenManager {
 		if (current.refreshSentAt !== undefined && !retryUnknownOutcome && !this.#mayResend(sentAt)) {
 			throw this.#failed(key, new RefreshOutcomeUnknownError(key, sentAt));
 		}
-		// No refresh is sent on a lease that may lapse before the answer could be written.
-		if (!(await keeper.holdsFor(this.#lockTtlMs / 2))) {
-			return undefined;
+		// Another process's send may still be on its way (its holder stalled, and its lease lapsed): never two at once.
+		const waitMs = this.#settledSends.get(key) === current.version ? 0 : this.#untilResendMs(current);
+		if (waitMs > 0) {
+			await sleep(waitMs);
+			const again = await this.#get(key);
+			if (again?.version !== current.version) return undefined;
 		}
-		// Record, fenced, that this refresh token is being sent: if the answer is lost, whoever reads this
-		// next knows the token may have rotated, and any write based on the old version is refused.
-		const claim = { ...current, refreshToken: current.refreshToken, refreshSentAt: sentAt, version: current.version + 1 };
-		if (!(await this.#compareAndSet(key, current.version, claim))) {
-			return undefined;
-		}
-		return this.#sendRefresh(key, claim, keeper);
+		const claim = await this.#claimSend(key, current, current.refreshToken, sentAt, keeper);
+		return claim === undefined ? undefined : this.#sendRefresh(key, claim, keeper);
 	}
 
-	async #sendRefresh(
+	/**
+	 * Records, fenced, that this refresh token is being sent and until when: if the answer is lost, whoever reads
+	 * this next knows the token may have rotated, waits for the send's deadline, and any write based on the old
+	 * version is refused. `undefined` when the lease may lapse before the send's deadline, or the record moved.
+	 */
+	async #claimSend(
 		key: string,
-		claim: StoredTokenSet & { refreshToken: string; refreshSentAt: number },
+		current: StoredTokenSet,
+		refreshToken: string,
+		sentAt: number,
 		keeper: LeaseKeeper,
-	): Promise<StoredTokenSet | undefined> {
+	): Promise<SendClaim | undefined> {
+		// The send is given up at half the lease's TTL, and is only started while the lease certainly lasts that long.
+		const budgetMs = this.#lockTtlMs / 2;
+		if (!(await keeper.holdsFor(budgetMs))) {
+			return undefined;
+		}
+		const claim: SendClaim = {
+			...current,
+			refreshToken,
+			refreshSentAt: sentAt,
+			refreshDeadline: this.#now() + budgetMs,
+			version: current.version + 1,
+		};
+		return (await this.#compareAndSet(key, current.version, claim)) ? claim : undefined;
+	}
+
+	#rememberSettled(key: string, version: number): void {
+		this.#settledSends.delete(key);
+		this.#settledSends.set(key, version);
+		if (this.#settledSends.size > SETTLED_SENDS_REMEMBERED) {
+			this.#settledSends.delete(this.#settledSends.keys().next().value as string);
+		}
+	}
+
+	/** How long to wait before sending again a refresh token another send of which may still be in flight; 0: none may be. */
+	#untilResendMs(current: StoredTokenSet): number {
+		if (current.refreshSentAt === undefined) return 0;
+		// A mark written before deadlines were recorded: its send had at most the transport's 30 s.
+		const deadline = current.refreshDeadline ?? current.refreshSentAt + 30_000;
+		return Math.max(0, deadline + RESEND_MARGIN_MS - this.#now());
+	}
+
+	async #sendRefresh(key: string, sent: SendClaim, keeper: LeaseKeeper): Promise<StoredTokenSet | undefined> {
+		let claim = sent;
 		for (let attempt = 0; ; attempt++) {
 			let tokens: OAuth2Tokens;
 			try {
-				// Not aborted when slow: the lease is renewed instead, since an aborted refresh may already have rotated the token.
-				tokens = await this.#provider.refreshAccessToken(claim.refreshToken);
-			} catch (error) {
+				// Aborted at the claim's deadline, before the lease could lapse: a process that takes the lease over
+				// then finds the deadline passed, so two sends of one refresh token are never in flight at once.
+				tokens = await this.#sendUntilDeadline(claim);
+				this.#settledSends.delete(key);
+			} catch (failure) {
+				this.#rememberSettled(key, claim.version);
+				const error = withoutTokens(failure, [claim.refreshToken, claim.accessToken]);
 				if (isReauthorizationRequired(error)) {
-					await this.#writeOutcome(key, claim, { ...claim, reauthorizationRequired: true, refreshSentAt: undefined });
+					await this.#writeOutcome(key, claim, {
+						...claim,
+						reauthorizationRequired: true,
+						refreshSentAt: undefined,
+						refreshDeadline: undefined,
+					});
 					this.#notify(() => this.#options.onReauthorizationRequired?.(key, error as OAuth2RequestError));
 					throw this.#failed(key, error);
 				}
 				if (error instanceof OAuth2RequestError && error.status !== null && error.status < 500) {
 					// Answered and refused (a wrong client secret, say): nothing rotated.
-					await this.#writeOutcome(key, claim, { ...claim, refreshSentAt: undefined });
+					await this.#writeOutcome(key, claim, { ...claim, refreshSentAt: undefined, refreshDeadline: undefined });
 					throw this.#failed(key, error);
 				}
 				// Timeout, reset, 5xx: Atlassian may have rotated the token. Inside its reuse window the same token may go again.
@@ -422,9 +566,11 @@ export class TokenManager {
 					throw this.#failed(key, error);
 				}
 				await sleep(delayMs);
-				if (!(await keeper.holdsFor(this.#lockTtlMs / 2))) {
+				const resend = await this.#claimSend(key, claim, claim.refreshToken, claim.refreshSentAt, keeper).catch(() => undefined);
+				if (resend === undefined) {
 					throw this.#failed(key, error);
 				}
+				claim = resend;
 				continue;
 			}
 			const now = this.#now();
@@ -496,6 +642,22 @@ export class TokenManager {
 	 * it (and, on a store with a durability option, waits for its replicas again); any later write would have
 	 * moved the version and makes the rewrite a no-op.
 	 */
+	/** One send of the claim's refresh token, aborted when its budget runs out. */
+	async #sendUntilDeadline(claim: SendClaim): Promise<OAuth2Tokens> {
+		const budgetMs = this.#lockTtlMs / 2;
+		const controller = new AbortController();
+		const timer = setTimeout(
+			() =>
+				controller.abort(new DOMException(`The refresh was given up after ${budgetMs} ms, before the lease could lapse`, "TimeoutError")),
+			budgetMs,
+		);
+		try {
+			return await this.#provider.refreshAccessToken(claim.refreshToken, { signal: controller.signal });
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
 	async #writeRotated(key: string, claim: StoredTokenSet, next: StoredTokenSet): Promise<boolean> {
 		if (await this.#compareAndSet(key, claim.version, next)) {
 			return true;
@@ -609,7 +771,13 @@ export class TokenManager {
 		}
 		let written: boolean;
 		try {
-			written = await this.#call(key, "compareAndSet", (call) => this.#store.compareAndSet(key, expectedVersion, tokens, call), signal);
+			written = await this.#call(
+				key,
+				"compareAndSet",
+				(call) => this.#store.compareAndSet(key, expectedVersion, tokens, call),
+				signal,
+				tokens,
+			);
 		} catch (error) {
 			// Outcome unknown: it may have landed.
 			this.#cache?.supersede(key, expectedVersion);
@@ -624,8 +792,15 @@ export class TokenManager {
 		return written;
 	}
 
-	#call<T>(key: string, operation: string, call: (options: TokenStoreCallOptions) => Promise<T>, signal?: AbortSignal): Promise<T> {
-		return this.#bounds.run(call, { key, operation }, signal);
+	/** A store call, bounded; its failure reaches no caller or hook before its tokens (`tokens`, of a write) are taken out. */
+	#call<T>(
+		key: string,
+		operation: string,
+		call: (options: TokenStoreCallOptions) => Promise<T>,
+		signal?: AbortSignal,
+		tokens?: StoredTokenSet,
+	): Promise<T> {
+		return this.#bounds.run(call, { key, operation, tokens: tokens && [tokens.accessToken, tokens.refreshToken] }, signal);
 	}
 }
 
@@ -635,6 +810,27 @@ export class TokenManager {
  */
 function isNotDurable(error: unknown): error is TokenWriteNotDurableError {
 	return error instanceof Error && error.name === "TokenWriteNotDurableError";
+}
+
+/** A send of a refresh token, recorded in the store before it goes out. */
+type SendClaim = StoredTokenSet & { refreshToken: string; refreshSentAt: number; refreshDeadline: number };
+
+/** A record no process can read (corrupt, or sealed with a key it lacks): only a new sign-in replaces it. */
+function isUnreadable(error: unknown): boolean {
+	return error instanceof CorruptTokenRecordError || error instanceof TokenDecryptionError;
+}
+
+/** The position a keep-alive report's `cursor` names: `{issuedAt}:{key}`. */
+function parseKeepAliveCursor(cursor: string | null | undefined): IdleKey | undefined {
+	if (cursor === undefined || cursor === null) {
+		return undefined;
+	}
+	const colon = cursor.indexOf(":");
+	const issuedAt = Number(cursor.slice(0, colon));
+	if (colon < 1 || !Number.isFinite(issuedAt)) {
+		throw new TypeError(`keepAlive() cursor must be a report's cursor, got ${JSON.stringify(cursor.slice(0, 40))}`);
+	}
+	return { issuedAt, key: cursor.slice(colon + 1) };
 }
 
 function reauthorizationError(): OAuth2RequestError {
@@ -655,7 +851,7 @@ function sleep(ms: number): Promise<void> {
 function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
 	let onAbort: () => void = () => {};
 	const aborted = new Promise<never>((_, reject) => {
-		onAbort = () => reject(new ArcticFetchError(signal.reason));
+		onAbort = () => reject(new ArcticFetchError(redactCause(signal.reason, [])));
 		signal.addEventListener("abort", onAbort, { once: true });
 	});
 	return Promise.race([pending, aborted]).finally(() => signal.removeEventListener("abort", onAbort));

@@ -25,6 +25,18 @@ export interface StoredTokenSet {
 	 * 10-minute reuse window the same refresh token may be sent again.
 	 */
 	refreshSentAt?: number;
+	/**
+	 * Set with `refreshSentAt`, to when the send in flight is given up (epoch ms): its request is aborted by then.
+	 * No process sends this refresh token again before this moment has passed, plus a margin for clock skew and
+	 * stalls, so two sends of one refresh token are never in flight at once.
+	 */
+	refreshDeadline?: number;
+}
+
+/** One entry of the keep-alive index: a connection, and when its refresh token was issued (epoch ms). */
+export interface IdleKey {
+	key: string;
+	issuedAt: number;
 }
 
 /** Options every store call takes: the manager bounds each call and passes its signal on. */
@@ -66,10 +78,23 @@ export interface TokenStore {
 	/** Tries once to take the refresh lease of `key` for `ttlMs`; resolves `null` at once if another holder has it. */
 	acquireLease(key: string, ttlMs: number, options?: TokenStoreCallOptions): Promise<TokenStoreLease | null>;
 	/**
-	 * Optional, for `TokenManager.keepAlive()`: up to `limit` keys whose refresh token was issued before
-	 * `issuedBefore` (epoch ms), oldest first. An index may lag; the manager re-reads each record.
+	 * Optional, for `TokenManager.keepAlive()`: up to `limit` live connections whose refresh token was issued
+	 * before `issuedBefore` (epoch ms), in (`issuedAt`, key) order, strictly after `after` when it is given.
+	 * A deleted connection, and one marked `reauthorizationRequired`, are not listed: they leave the index when
+	 * written. An index may lag behind the records; the manager re-reads each one.
 	 */
-	listIdleKeys?(issuedBefore: number, options: TokenStoreCallOptions & { limit: number }): Promise<string[]>;
+	listIdleKeys?(issuedBefore: number, options: TokenStoreCallOptions & { limit: number; after?: IdleKey }): Promise<IdleKey[]>;
+	/**
+	 * Optional, for maintenance such as `encryptedTokenStore`'s `resealAll()`: every stored connection (deleted
+	 * ones excepted), a page of at most `limit` keys at a time, in no promised order. Pass the returned `cursor`
+	 * back for the next page; `null` means the listing is complete. Keys written during a listing may be missed.
+	 */
+	listKeys?(options: TokenStoreCallOptions & { limit: number; cursor?: string | null }): Promise<{ keys: string[]; cursor: string | null }>;
+	/**
+	 * Optional: lets go of what the store added to connections it shares (notification listeners and
+	 * subscriptions). It never closes the client you gave it. The store answers no `watch()` after it.
+	 */
+	close?(): Promise<void>;
 	/**
 	 * Optional: calls `listener` whenever `key`'s record or lease may have changed, in any process — a write, a
 	 * delete, a released lease — so that a process waiting for another's refresh wakes at once instead of polling.
@@ -98,7 +123,8 @@ export function isStoredTokenSet(value: unknown): value is StoredTokenSet {
 		Number.isSafeInteger(record.version) &&
 		optionalTime(record.consentedAt) &&
 		optionalTime(record.issuedAt) &&
-		optionalTime(record.refreshSentAt)
+		optionalTime(record.refreshSentAt) &&
+		optionalTime(record.refreshDeadline)
 	);
 }
 

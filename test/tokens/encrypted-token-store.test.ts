@@ -109,8 +109,76 @@ describe("encryptedTokenStore", () => {
 			accessToken: await legacySeal("accessToken", tokens.accessToken),
 			refreshToken: await legacySeal("refreshToken", tokens.refreshToken as string),
 		});
-		expect(await encryptedTokenStore(inner, key).get("conn")).toEqual(tokens);
+		// Refused unless asked for: that format authenticates the tokens alone, not the clear fields beside them.
+		expect(await rejection(encryptedTokenStore(inner, key).get("conn"))).toBeInstanceOf(TokenDecryptionError);
+		expect(await encryptedTokenStore(inner, key, { acceptLegacy: true }).get("conn")).toEqual(tokens);
 		expect((await inner.get("conn"))?.accessToken).toMatch(/^a3lo\.v2\./);
+	});
+
+	it("without acceptLegacy, a 0.1 record with forged clear fields is refused, not re-sealed as authentic", async () => {
+		const inner = new MemoryTokenStore();
+		const aesKey = await crypto.subtle.importKey("raw", key, "AES-GCM", false, ["encrypt"]);
+		const legacySeal = async (field: string, plaintext: string) => {
+			const iv = crypto.getRandomValues(new Uint8Array(12));
+			const additionalData = new TextEncoder().encode(`conn\u0000${field}`);
+			const ciphertext = new Uint8Array(
+				await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData }, aesKey, new TextEncoder().encode(plaintext)),
+			);
+			return `a3lo.aes256gcm.${Buffer.concat([iv, ciphertext]).toString("base64url")}`;
+		};
+		await inner.compareAndSet("conn", 0, {
+			...tokens,
+			expiresAt: 8.64e15,
+			scopes: ["admin:everything"],
+			accessToken: await legacySeal("accessToken", tokens.accessToken),
+			refreshToken: await legacySeal("refreshToken", tokens.refreshToken as string),
+		});
+		const before = await inner.get("conn");
+		expect(await rejection(encryptedTokenStore(inner, key).get("conn"))).toBeInstanceOf(TokenDecryptionError);
+		expect(await inner.get("conn")).toEqual(before);
+	});
+
+	it("acceptPlaintext seals an existing plaintext store in place, without signing anyone out; resealAll() finishes the job", async () => {
+		const inner = new MemoryTokenStore();
+		for (const each of ["a", "b", "c"]) await inner.compareAndSet(each, 0, { ...tokens, accessToken: `at-${each}-0123456789` });
+		// Without the option, a plaintext record is unreadable.
+		expect(await rejection(encryptedTokenStore(inner, key).get("a"))).toBeInstanceOf(TokenDecryptionError);
+		const migrating = encryptedTokenStore(inner, key, { acceptPlaintext: true });
+		expect((await migrating.get("a"))?.accessToken).toBe("at-a-0123456789");
+		expect(await migrating.resealAll({ pageSize: 2 })).toEqual({ resealed: 2, current: 1, failed: [] });
+		for (const each of ["a", "b", "c"]) {
+			expect((await inner.get(each))?.accessToken).toMatch(/^a3lo\.v2\./);
+			// Once sealed, the store works without the option.
+			expect((await encryptedTokenStore(inner, key).get(each))?.accessToken).toBe(`at-${each}-0123456789`);
+		}
+	});
+
+	it("resealAll() re-seals every record with the current key, so the old key can be retired, and reports what it cannot read", async () => {
+		const inner = new MemoryTokenStore();
+		const oldKey = crypto.getRandomValues(new Uint8Array(32));
+		const old = encryptedTokenStore(inner, oldKey);
+		for (const each of ["never-read-1", "never-read-2"]) await old.compareAndSet(each, 0, tokens);
+		await encryptedTokenStore(inner, crypto.getRandomValues(new Uint8Array(32))).compareAndSet("foreign", 0, tokens);
+		const rotated = encryptedTokenStore(inner, [key, oldKey]);
+		const report = await rotated.resealAll();
+		expect(report).toMatchObject({ resealed: 2, current: 0 });
+		expect(report.failed.map((failure) => [failure.key, (failure.error as Error).name])).toEqual([["foreign", "TokenDecryptionError"]]);
+		// The old key is retired: records nobody read since the rotation are still readable.
+		for (const each of ["never-read-1", "never-read-2"]) expect(await encryptedTokenStore(inner, key).get(each)).toEqual(tokens);
+	});
+
+	it("refuses two keys with one id, which would leave records it cannot open", async () => {
+		const generate = () => crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]) as Promise<CryptoKey>;
+		expect(() => encryptedTokenStore(new MemoryTokenStore(), [key, new Uint8Array(key)])).toThrow(/two keys with the id/);
+		expect(() =>
+			encryptedTokenStore(new MemoryTokenStore(), [
+				{ id: "k1", key },
+				{ id: "k1", key: crypto.getRandomValues(new Uint8Array(32)) },
+			]),
+		).toThrow(/two keys with the id "k1"/);
+		// Two CryptoKeys without ids both get the id "default".
+		const [first, second] = [await generate(), await generate()];
+		expect(() => encryptedTokenStore(new MemoryTokenStore(), [first, second])).toThrow(/two keys with the id "default"/);
 	});
 
 	it("accepts a CryptoKey with an id, and rotates between CryptoKeys by id", async () => {
@@ -157,7 +225,8 @@ describe("encryptedTokenStore", () => {
 		const store = encryptedTokenStore(inner, key);
 		await sealedWith(store, inner, "k", { ...tokens, issuedAt: 5 });
 		expect(await store.getVersion("k")).toBe(3);
-		expect(await store.listIdleKeys?.(10, { limit: 5 })).toEqual(["k"]);
+		expect(await store.listIdleKeys?.(10, { limit: 5 })).toEqual([{ key: "k", issuedAt: 5 }]);
+		expect(await store.listKeys?.({ limit: 5 })).toEqual({ keys: ["k"], cursor: null });
 		const lease = await store.acquireLease("k", 1000);
 		expect(await inner.acquireLease("k", 1000)).toBeNull();
 		await lease?.release();

@@ -60,9 +60,16 @@ describe("MemoryTokenStore", () => {
 		await store.compareAndSet("old", 0, { ...tokens, issuedAt: 100 });
 		await store.compareAndSet("mid", 0, { ...tokens, issuedAt: 200 });
 		await store.compareAndSet("unknown", 0, tokens);
-		expect(await store.listIdleKeys(250, { limit: 10 })).toEqual(["old", "mid"]);
-		expect(await store.listIdleKeys(1000, { limit: 1 })).toEqual(["old"]);
+		expect(await store.listIdleKeys(250, { limit: 10 })).toEqual([
+			{ key: "old", issuedAt: 100 },
+			{ key: "mid", issuedAt: 200 },
+		]);
+		expect(await store.listIdleKeys(1000, { limit: 1 })).toEqual([{ key: "old", issuedAt: 100 }]);
+		expect(await store.listIdleKeys(1000, { limit: 1, after: { key: "old", issuedAt: 100 } })).toEqual([{ key: "mid", issuedAt: 200 }]);
 		await store.delete("old");
-		expect(await store.listIdleKeys(250, { limit: 10 })).toEqual(["mid"]);
+		expect(await store.listIdleKeys(250, { limit: 10 })).toEqual([{ key: "mid", issuedAt: 200 }]);
+		// Marked for re-authorization: out of the index, so it never takes a live connection's place.
+		await store.compareAndSet("mid", 1, { ...tokens, issuedAt: 200, reauthorizationRequired: true, version: 2 });
+		expect(await store.listIdleKeys(250, { limit: 10 })).toEqual([]);
 	});
 });

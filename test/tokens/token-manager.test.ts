@@ -272,19 +272,31 @@ describe("TokenManager", () => {
 		expect(stored?.reauthorizationRequired).toBeUndefined();
 	});
 
-	it("a slow answer (past 0.8 × lockTtlMs, even past the TTL) is waited for under a renewed lease, not aborted", async () => {
-		const { endpoint, store, manager, signIn } = setup({
+	it("a slow answer is given up at half the lease's TTL, under a lease still held, and recovered by a resend inside the reuse window", async () => {
+		let slowAnswers = 0;
+		const { emulator, store, manager } = await emulatorSetup({
 			lockTtlMs: 400,
-			beforeAnswer: () => new Promise((resolve) => setTimeout(resolve, 900)),
+			// Atlassian performs the refresh, but the first answer takes 900 ms to come back.
+			fetch: async (request, emulator) => {
+				const response = await emulator.handle(request);
+				if (slowAnswers-- > 0) await new Promise((resolve) => setTimeout(resolve, 900));
+				return response;
+			},
 		});
-		await signIn();
+		const before = (await store.get("conn")) as StoredTokenSet;
+		slowAnswers = 1;
 		const refreshing = manager.refresh("conn");
-		await new Promise((resolve) => setTimeout(resolve, 600));
-		// Another process tries meanwhile, past the first TTL: the lease is still held.
+		await new Promise((resolve) => setTimeout(resolve, 150));
+		// While the send is on its way, the lease is held, and the mark records when the send is given up.
 		expect(await store.acquireLease("conn", 400)).toBeNull();
-		expect(await refreshing).toMatchObject({ accessToken: "at-1", refreshToken: "rt-1" });
-		expect(await store.get("conn")).toMatchObject({ refreshToken: "rt-1" });
-		expect(endpoint.invalidGrants).toBe(0);
+		const marked = (await store.get("conn")) as StoredTokenSet;
+		expect(marked.refreshDeadline).toBe((marked.refreshSentAt as number) + 200);
+		const refreshed = await refreshing;
+		expect(refreshed.refreshToken).not.toBe(before.refreshToken);
+		// The stored refresh token is the live one: it refreshes again.
+		emulator.advanceTime(3600_000);
+		expect(await manager.getAccessToken("conn")).toBeTypeOf("string");
+		expect((await store.get("conn"))?.refreshDeadline).toBeUndefined();
 	});
 
 	it("a caller's signal ends only its own wait: the shared refresh completes and stores the rotated token", async () => {
@@ -631,10 +643,10 @@ describe("TokenManager under faults", () => {
 		const { emulator, store, manager } = await emulatorSetup();
 		const before = await manager.getTokenSet("conn");
 		emulator.advanceTime(10 * 24 * 3600 * 1000);
-		expect(await manager.keepAlive({ idleDays: 30 })).toEqual({ refreshed: [], failed: [] });
+		expect(await manager.keepAlive({ idleDays: 30 })).toEqual({ refreshed: [], failed: [], skipped: [], cursor: null });
 		emulator.advanceTime(25 * 24 * 3600 * 1000);
 		const get = vi.spyOn(store, "get");
-		expect(await manager.keepAlive({ idleDays: 30 })).toEqual({ refreshed: ["conn"], failed: [] });
+		expect(await manager.keepAlive({ idleDays: 30 })).toEqual({ refreshed: ["conn"], failed: [], skipped: [], cursor: null });
 		// One read to see it is idle, one re-read under the lease: no third read on the way.
 		expect(get).toHaveBeenCalledTimes(2);
 		get.mockRestore();
