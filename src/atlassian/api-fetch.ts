@@ -1,8 +1,9 @@
+import { deadlineSignal } from "../oauth2/abortable.js";
 import { ArcticFetchError } from "../oauth2/errors.js";
 import { parseJson } from "../oauth2/json.js";
 import { redactCause } from "../oauth2/redaction.js";
 import { checkTimerDuration } from "../oauth2/timer-duration.js";
-import { type FetchFunction, type RequestOptions, sendForResponse } from "../oauth2/transport.js";
+import { type FetchFunction, isStreamedBody, type RequestOptions, readBodyText, sendForResponse } from "../oauth2/transport.js";
 import { isScopeMismatch, retryAfterSeconds } from "./api-error.js";
 import type { Atlassian } from "./atlassian.js";
 import { getConfiguration } from "./configuration.js";
@@ -67,13 +68,20 @@ export function createAtlassianFetch(
 				: await source.tokens.getAccessToken(source.key, { signal });
 		let refreshed = false;
 		let waitedMs = 0;
-		// A streamed body can be sent once: such a call is neither refreshed-and-retried nor rate-limit-retried.
-		const replayable = !(body instanceof ReadableStream);
+		// A streamed body (a ReadableStream, an async iterable) can be sent once: such a call is neither
+		// refreshed-and-retried nor rate-limit-retried.
+		const replayable = !isStreamedBody(body);
 		for (let attempt = 0; ; attempt++) {
 			if (headers instanceof Headers) headers.set("Authorization", `Bearer ${accessToken}`);
 			else headers.Authorization = `Bearer ${accessToken}`;
 			const response = await sendForResponse({ url, method, headers, body, credentials: [accessToken] }, transport, { signal });
-			if (response.status === 401 && source !== undefined && !refreshed && replayable && !(await isScopeMismatchResponse(response))) {
+			if (
+				response.status === 401 &&
+				source !== undefined &&
+				!refreshed &&
+				replayable &&
+				!(await isScopeMismatchResponse(response, transport.timeoutMs, signal))
+			) {
 				refreshed = true;
 				discard(response);
 				accessToken = (await source.tokens.refresh(source.key, { signal, rejectedAccessToken: accessToken })).accessToken;
@@ -161,17 +169,26 @@ async function fromRequest(input: Request, init: RequestInit | undefined): Promi
 	return { method: request.method.toUpperCase(), headers, body, signal: request.signal };
 }
 
-/** A 401 is a scope mismatch by its header, or by its message when a proxy dropped the header; the body stays readable. */
-async function isScopeMismatchResponse(response: Response): Promise<boolean> {
-	if (isScopeMismatch(401, response.headers, undefined)) {
-		return true;
+/** How much of a 401's body is read, at most, to find the scope-mismatch message when the header is missing. */
+const PEEK_BYTES = 4096;
+
+/**
+ * A 401 is a scope mismatch by its `X-Failure-Category` header. Only without that header (a proxy dropped it)
+ * is its message looked for, in at most the first 4 KB of the body, under the client's deadline; the caller's
+ * body stays readable. A body that cannot be read in time is no evidence of a scope mismatch.
+ */
+async function isScopeMismatchResponse(response: Response, timeoutMs: number, userSignal: AbortSignal | undefined): Promise<boolean> {
+	const category = response.headers.get("x-failure-category");
+	if (category !== null) {
+		return isScopeMismatch(401, response.headers, undefined);
 	}
-	// A body that cannot be read is no evidence of a scope mismatch.
-	const text = await response
-		.clone()
-		.text()
-		.catch(() => "");
-	return isScopeMismatch(401, response.headers, parseJson(text));
+	const { signal, clear } = deadlineSignal(timeoutMs, userSignal, "The 401's body was not read");
+	try {
+		const text = await readBodyText(response.clone(), { maxBytes: PEEK_BYTES, truncate: true, signal }).catch(() => "");
+		return isScopeMismatch(401, response.headers, parseJson(text) ?? { message: text });
+	} finally {
+		clear();
+	}
 }
 
 function discard(response: Response): void {

@@ -1,25 +1,48 @@
+import { deadlineSignal } from "../oauth2/abortable.js";
+import { ArcticFetchError } from "../oauth2/errors.js";
 import { isJsonObject, parseJson } from "../oauth2/json.js";
-import type { FetchFunction, RequestOptions } from "../oauth2/transport.js";
-import { atlassianAPIError } from "./api-error.js";
+import { redactCause } from "../oauth2/redaction.js";
+import { checkTimerDuration } from "../oauth2/timer-duration.js";
+import { type FetchFunction, type RequestOptions, readBodyText, secretsOf } from "../oauth2/transport.js";
+import { processGatewayResponse } from "./resource-request.js";
 
 export interface PaginateOptions extends RequestOptions {
-	/** Stop after this many pages. Default 1 000. */
+	/** The most pages fetched. A listing with more ends in `AtlassianPaginationError` (`max_pages`), never silently. Default 1 000. */
 	maxPages?: number;
 	/** Headers sent with every page request (the fetch function adds the bearer token). */
 	headers?: HeadersInit;
+	/** The largest page body read, in bytes; a larger one is an `UnexpectedResponseError`. Default 16 MiB. */
+	maxPageBytes?: number;
+	/** Deadline for each page, from its request until its body is read, in ms. Default 30 000. */
+	timeoutMs?: number;
 }
 
-/** Pagination broke off: the server sent the same next page twice, which would loop forever. */
-export class AtlassianPaginationError extends Error {
-	/** The page URL that came back a second time. */
-	public url: string;
+/** Why a listing broke off: a repeated cursor, a next link off the first URL's site and product, or `maxPages` reached. */
+export type AtlassianPaginationFailure = "repeated_cursor" | "off_site" | "max_pages";
 
-	constructor(url: string) {
-		super(`Pagination stopped: the next page (${url}) was already fetched; the API repeated its cursor`);
+const MESSAGES: Record<AtlassianPaginationFailure, (url: string) => string> = {
+	repeated_cursor: (url) => `Pagination stopped: the next page (${url}) was already fetched; the API repeated its cursor`,
+	off_site: (url) =>
+		`Pagination stopped: the next page (${url}) is on another site or product than the first; paginate() stays on the first URL's /ex/{product}/{cloudId}`,
+	max_pages: (url) =>
+		`Pagination stopped at maxPages with more pages left (next: ${url}); the listing is incomplete: raise maxPages, or narrow the query`,
+};
+
+/** Pagination broke off, and the pages yielded so far are not the whole listing (see `reason`). */
+export class AtlassianPaginationError extends Error {
+	/** The next page's URL, which was not fetched. */
+	public url: string;
+	public reason: AtlassianPaginationFailure;
+
+	constructor(url: string, reason: AtlassianPaginationFailure = "repeated_cursor") {
+		super(MESSAGES[reason](url));
 		this.name = "AtlassianPaginationError";
 		this.url = url;
+		this.reason = reason;
 	}
 }
+
+const DEFAULT_MAX_PAGE_BYTES = 16 * 1024 * 1024;
 
 /**
  * The parsed pages of a list endpoint, fetched one at a time as you iterate, following whichever paging
@@ -29,8 +52,11 @@ export class AtlassianPaginationError extends Error {
  * - Confluence v2's cursor, in `_links.next` or a `Link: <…>; rel="next"` header, whose relative (or site-host)
  *   links are re-rooted onto the gateway's `/ex/{product}/{cloudId}`.
  *
- * Every page is requested from the first URL's gateway origin and site, whatever a link says. A 4xx/5xx
- * page throws an `AtlassianAPIError` (an `AtlassianScopeError` for a missing scope).
+ * Every page is requested from the first URL's gateway origin and site; a link to another site or product is
+ * refused (`AtlassianPaginationError`, `off_site`), and so is a listing longer than `maxPages` (`max_pages`). Each
+ * page is read capped (`maxPageBytes`) under a deadline (`timeoutMs`), and classified as `getResource` does: a
+ * 4xx/5xx page throws an `AtlassianAPIError` (an `AtlassianScopeError` for a missing scope) whose data has the
+ * access token redacted, any other non-JSON answer an `UnexpectedResponseError`.
  */
 export async function* paginate<Page = unknown>(
 	fetchFunction: FetchFunction,
@@ -41,22 +67,48 @@ export async function* paginate<Page = unknown>(
 	if (!(Number.isInteger(maxPages) && maxPages >= 1)) {
 		throw new TypeError(`maxPages must be a whole number, 1 or more, got ${String(maxPages)}`);
 	}
+	const maxBytes = options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES;
+	if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
+		throw new TypeError(`maxPageBytes must be a whole number of bytes above 0, got ${String(maxBytes)}`);
+	}
+	const timeoutMs = checkTimerDuration("timeoutMs", options.timeoutMs ?? 30_000);
 	let next: URL | null = new URL(url);
 	const root = siteRoot(next);
 	const fetched = new Set<string>();
-	for (let pages = 0; next !== null && pages < maxPages; pages++) {
+	for (let pages = 0; next !== null; pages++) {
 		if (fetched.has(next.href)) {
-			throw new AtlassianPaginationError(next.href);
+			throw new AtlassianPaginationError(next.href, "repeated_cursor");
+		}
+		if (pages === maxPages) {
+			throw new AtlassianPaginationError(next.href, "max_pages");
 		}
 		fetched.add(next.href);
-		const response = await fetchFunction(next, { headers: options.headers, signal: options.signal });
-		const text = await response.text();
-		const body = parseJson(text);
-		if (!response.ok) {
-			throw atlassianAPIError(response.status, body ?? null, response.headers);
-		}
+		const { body, headers } = await fetchPage(fetchFunction, next, options, maxBytes, timeoutMs);
 		yield body as Page;
-		next = nextPage(next, body, response.headers, root);
+		next = nextPage(next, body, headers, root);
+	}
+}
+
+/** One page, fetched and read under one deadline and the caller's signal, and classified as every gateway answer is. */
+async function fetchPage(
+	fetchFunction: FetchFunction,
+	url: URL,
+	options: PaginateOptions,
+	maxBytes: number,
+	timeoutMs: number,
+): Promise<{ body: unknown; headers: Headers }> {
+	const { signal, clear } = deadlineSignal(timeoutMs, options.signal, "The page was not read");
+	let secrets: readonly string[] = [];
+	try {
+		const response = await fetchFunction(url, { headers: options.headers, signal });
+		secrets = secretsOf(response);
+		const text = await readBodyText(response, { maxBytes, signal });
+		const body = processGatewayResponse({ status: response.status, headers: response.headers, json: parseJson(text), secrets });
+		return { body, headers: response.headers };
+	} catch (error) {
+		throw signal.aborted && error === signal.reason ? new ArcticFetchError(redactCause(error, secrets)) : error;
+	} finally {
+		clear();
 	}
 }
 
@@ -114,11 +166,19 @@ function linkHeaderNext(header: string | null): string | null {
 }
 
 /**
- * A next link on the gateway: a path already under `/ex/…` stays on the first URL's gateway origin; any other
- * path (`/wiki/api/v2/…`, relative or on the site's own host) is re-rooted under the site's `/ex/{product}/{cloudId}`.
+ * A next link on the gateway: a path already under `/ex/…` stays on the first URL's gateway origin, and must be
+ * under its `/ex/{product}/{cloudId}` (else `off_site`); any other path (`/wiki/api/v2/…`, relative or on the
+ * site's own host) is re-rooted under the site's `/ex/{product}/{cloudId}`.
  */
 function onGateway(link: string, root: SiteRoot): URL {
 	const parsed = new URL(link, "https://placeholder.invalid");
 	const path = `${parsed.pathname}${parsed.search}`;
-	return new URL(parsed.pathname.startsWith(`${root.gatewayPrefix}/ex/`) ? `${root.origin}${path}` : `${root.site}${path}`);
+	if (!parsed.pathname.startsWith(`${root.gatewayPrefix}/ex/`)) {
+		return new URL(`${root.site}${path}`);
+	}
+	const next = new URL(`${root.origin}${path}`);
+	if (!`${next.origin}${next.pathname}`.startsWith(`${root.site}/`)) {
+		throw new AtlassianPaginationError(next.href, "off_site");
+	}
+	return next;
 }

@@ -46,7 +46,7 @@ export function gatewayURL(url: string | URL | Request, apiGateway: string): URL
 }
 
 /** Classifies an answer of the API gateway: 2xx JSON is the data, 204 is `null`, 4xx/5xx an `AtlassianAPIError`. */
-export function processGatewayResponse(response: ReceivedResponse): unknown {
+export function processGatewayResponse(response: Pick<ReceivedResponse, "status" | "headers" | "json" | "secrets">): unknown {
 	const { status, json, headers, secrets } = response;
 	if (status === 204) {
 		return null;

@@ -29,12 +29,17 @@ export class ArcticFetchError extends Error {
 	}
 }
 
-/** The response is not an OAuth answer at all (an HTML page, a redirect, an empty body, an oversized body). */
+/**
+ * The response is not an answer of the kind asked for: an HTML page, a redirect, an empty body, an oversized
+ * body. `detail` says which, when known.
+ */
 export class UnexpectedResponseError extends Error {
 	public status: number;
 
-	constructor(responseStatus: number) {
-		super(`Unexpected response (HTTP ${responseStatus}): not an OAuth 2.0 response; check the endpoint URL and the server's health`);
+	constructor(responseStatus: number, detail?: string) {
+		super(
+			`Unexpected response (HTTP ${responseStatus}): ${detail ?? "not an OAuth 2.0 response"}; check the endpoint URL and the server's health`,
+		);
 		this.name = "UnexpectedResponseError";
 		this.status = responseStatus;
 	}

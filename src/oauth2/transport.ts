@@ -2,6 +2,7 @@
  * The only module that talks to the network. Every request this package sends (token endpoint,
  * revocation, Atlassian's APIs) goes through `send()` or `sendForResponse()`, under one `Transport`.
  */
+import { abortable } from "./abortable.js";
 import { ArcticFetchError, UnexpectedResponseError } from "./errors.js";
 import { parseJson } from "./json.js";
 import { redactCause, secretEncodings } from "./redaction.js";
@@ -102,10 +103,29 @@ export async function sendForResponse(
 	options: RequestOptions | undefined,
 ): Promise<Response> {
 	try {
-		return await withDeadline(transport, options?.signal, true, (signal) => fetchOnce(request, transport, signal));
+		const response = await withDeadline(transport, options?.signal, true, (signal) => fetchOnce(request, transport, signal));
+		sentSecrets.set(response, requestSecrets(transport, request.credentials));
+		return response;
 	} catch (error) {
 		throw new ArcticFetchError(redactCause(error, requestSecrets(transport, request.credentials)));
 	}
+}
+
+/** The secrets of the request each `sendForResponse` response answers, so whoever reads its body later can redact them. */
+const sentSecrets = new WeakMap<Response, readonly string[]>();
+
+/** The secrets of the request `response` answers, if this module sent it; none otherwise. */
+export function secretsOf(response: Response): readonly string[] {
+	return sentSecrets.get(response) ?? [];
+}
+
+/** True for a body fetch can only send once, as a stream (a `ReadableStream`, or an async iterable as Node's fetch takes). */
+export function isStreamedBody(body: unknown): boolean {
+	return (
+		typeof body === "object" &&
+		body !== null &&
+		((typeof ReadableStream !== "undefined" && body instanceof ReadableStream) || Symbol.asyncIterator in body)
+	);
 }
 
 function fetchOnce(request: OutgoingRequest, transport: Transport, signal: AbortSignal): Promise<Response> {
@@ -116,7 +136,7 @@ function fetchOnce(request: OutgoingRequest, transport: Transport, signal: Abort
 		redirect: "manual",
 		signal,
 	};
-	if (typeof ReadableStream !== "undefined" && request.body instanceof ReadableStream) {
+	if (isStreamedBody(request.body)) {
 		// Fetch requires it for a streamed request body.
 		init.duplex = "half";
 	}
@@ -170,33 +190,64 @@ function withDeadline<T>(
 }
 
 /** Reads the whole body, refusing one over `MAX_RESPONSE_BYTES` (declared or streamed); decodes once at the end. */
-async function readBody(response: Response, controller: AbortController): Promise<string> {
+function readBody(response: Response, controller: AbortController): Promise<string> {
+	return readBodyText(response, { maxBytes: MAX_RESPONSE_BYTES, onOversized: () => controller.abort() });
+}
+
+export interface BodyReadOptions {
+	/** The most bytes read. Past it, the body is cancelled and the read fails with `UnexpectedResponseError`, unless `truncate`. */
+	maxBytes: number;
+	/** Return the first `maxBytes` bytes instead of failing (a peek at a body the caller still owns through a clone). */
+	truncate?: boolean;
+	/** Stops the read: the body is cancelled and the read rejects with the signal's reason. */
+	signal?: AbortSignal;
+	onOversized?: () => void;
+}
+
+/**
+ * The one capped reader of response bodies: reads at most `maxBytes` (a declared length over it is refused before
+ * reading anything), stops when `signal` aborts, and decodes once at the end.
+ */
+export async function readBodyText(response: Response, options: BodyReadOptions): Promise<string> {
+	const { maxBytes, signal } = options;
 	const reader = response.body?.getReader();
 	if (reader === undefined) {
 		return "";
 	}
 	const chunks: Uint8Array[] = [];
-	// A declared length over the cap is refused before reading anything.
-	let total = Number(response.headers.get("content-length")) > MAX_RESPONSE_BYTES ? Number.POSITIVE_INFINITY : 0;
+	const declared = Number(response.headers.get("content-length"));
+	let total = !options.truncate && declared > maxBytes ? Number.POSITIVE_INFINITY : 0;
 	for (;;) {
-		if (total > MAX_RESPONSE_BYTES) {
-			// Not awaited: a stalled stream must not hold the caller, and abort() already tears the connection down.
+		if (total >= maxBytes && (options.truncate || total > maxBytes)) {
+			// Not awaited: a stalled stream must not hold the caller.
 			reader.cancel().catch(() => {});
-			controller.abort();
-			throw new UnexpectedResponseError(response.status);
+			if (options.truncate) break;
+			options.onOversized?.();
+			throw new UnexpectedResponseError(response.status, `its body is over ${maxBytes} bytes`);
 		}
-		const chunk = await reader.read();
+		let chunk: ReadableStreamReadResult<Uint8Array>;
+		try {
+			chunk = await abortable(reader.read(), signal, (aborted) => aborted.reason);
+		} catch (error) {
+			reader.cancel().catch(() => {});
+			throw error;
+		}
 		if (chunk.done) {
 			break;
 		}
 		total += chunk.value.byteLength;
 		chunks.push(chunk.value);
 	}
+	if (options.truncate && total > maxBytes) {
+		total = maxBytes;
+	}
 	const bytes = new Uint8Array(total);
 	let offset = 0;
 	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.byteLength;
+		if (offset >= total) break;
+		const part = chunk.byteLength > total - offset ? chunk.subarray(0, total - offset) : chunk;
+		bytes.set(part, offset);
+		offset += part.byteLength;
 	}
 	return new TextDecoder().decode(bytes);
 }

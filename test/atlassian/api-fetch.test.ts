@@ -1,5 +1,5 @@
 import createClient from "openapi-fetch";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
 	ArcticFetchError,
 	Atlassian,
@@ -14,6 +14,7 @@ import {
 } from "../../src/index.js";
 import { DEFAULT_SITE } from "../../src/testing/index.js";
 import { overLoopback, overMsw, REDIRECT_URI } from "../support/emulator-worlds.js";
+import { type RawHttpServer, startRawHttpServer, streamBody, within } from "../support/raw-http-server.js";
 import { rejection } from "../support/rejection.js";
 
 const SCOPES = ["read:me", "offline_access", "read:jira-work", "write:jira-work", "read:jira-user"];
@@ -323,4 +324,97 @@ describe("createAtlassianFetch arguments", () => {
 			expect(() => createAtlassianFetch(atlassian, { accessToken: "t" }, { retry })).toThrow(TypeError);
 		},
 	);
+});
+
+describe("createAtlassianFetch reads a 401 bounded, on a loopback server", () => {
+	const CLOUD = "1324a887-45db-1bf4-1e99-ef0ff456d421";
+	let server: RawHttpServer | undefined;
+	afterEach(async () => {
+		await server?.close();
+		server = undefined;
+	});
+
+	/** A gateway whose 401 (for the first token) has `body`'s bytes and `headers`; the refreshed token gets a 200. */
+	async function gateway(headers: Record<string, string>, limitBytes?: number) {
+		const sent = { written: 0 };
+		server = await startRawHttpServer((request, response) => {
+			if (request.headers.authorization === "Bearer fresh-token") {
+				response.writeHead(200, { "Content-Type": "application/json" }).end('{"ok":true}');
+				return;
+			}
+			response.writeHead(401, { "Content-Type": "application/json", ...headers });
+			Object.assign(sent, streamBody(response, limitBytes));
+		});
+		const atlassian = new Atlassian("id", "secret", "https://app.example/cb", {
+			hosts: { authorizationServer: server.url, apiGateway: server.url },
+			timeoutMs: 1_000,
+		});
+		let refreshes = 0;
+		const tokens = {
+			getAccessToken: async () => "stale-token",
+			refresh: async () => {
+				refreshes++;
+				return { accessToken: "fresh-token" };
+			},
+		};
+		const fetch = createAtlassianFetch(atlassian, { tokens, key: "mia" });
+		return { fetch, url: `${server.url}/ex/jira/${CLOUD}/rest/api/3/myself`, sent, refreshes: () => refreshes };
+	}
+
+	it("a 401 whose body never ends, without X-Failure-Category: a few KB are read under the deadline, then it refreshes", async () => {
+		const { fetch, url, refreshes } = await gateway({});
+		const response = await within(fetch(url), 5_000, "the call");
+		expect(response.status).toBe(200);
+		expect(refreshes()).toBe(1);
+	});
+
+	it("a 400 MB 401 without X-Failure-Category is not read whole: memory stays bounded", async () => {
+		const { fetch, url, sent } = await gateway({}, 400 * 1024 * 1024);
+		const before = process.memoryUsage().rss;
+		expect((await within(fetch(url), 10_000, "the call")).status).toBe(200);
+		// Only what sockets buffer left the server, and the process holds none of it.
+		expect(sent.written).toBeLessThan(64 * 1024 * 1024);
+		expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+	});
+
+	it("a 401 with X-Failure-Category is classified by its header alone: its body is not read", async () => {
+		const { fetch, url, refreshes } = await gateway({ "X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK" });
+		const response = await within(fetch(url), 5_000, "the call");
+		expect(response.status).toBe(401);
+		expect(refreshes()).toBe(0);
+		await response.body?.cancel();
+	});
+});
+
+describe("createAtlassianFetch with an async-iterable body", () => {
+	it("sends it streamed (duplex: half), once", async () => {
+		const received: string[] = [];
+		const server = await startRawHttpServer((request, response) => {
+			let body = "";
+			request.on("data", (chunk: Buffer) => {
+				body += chunk.toString();
+			});
+			request.on("end", () => {
+				received.push(body);
+				response.writeHead(201, { "Content-Type": "application/json" }).end("{}");
+			});
+		});
+		try {
+			const atlassian = new Atlassian("id", "secret", "https://app.example/cb", {
+				hosts: { authorizationServer: server.url, apiGateway: server.url },
+			});
+			async function* parts() {
+				yield new TextEncoder().encode('{"fields":');
+				yield new TextEncoder().encode('{"summary":"Streamed"}}');
+			}
+			const response = await createAtlassianFetch(atlassian, { accessToken: "access-token" })(
+				`${server.url}/ex/jira/1324a887-45db-1bf4-1e99-ef0ff456d421/rest/api/3/issue`,
+				{ method: "POST", body: parts() as unknown as BodyInit, headers: { "Content-Type": "application/json" } },
+			);
+			expect(response.status).toBe(201);
+			expect(received).toEqual(['{"fields":{"summary":"Streamed"}}']);
+		} finally {
+			await server.close();
+		}
+	});
 });

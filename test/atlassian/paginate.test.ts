@@ -1,15 +1,21 @@
+import { inspect } from "node:util";
 import { HttpResponse, http } from "msw";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
+	ArcticFetchError,
+	Atlassian,
+	AtlassianAPIError,
 	AtlassianPaginationError,
 	AtlassianScopeError,
 	createAtlassianFetch,
 	createGatewayURL,
 	type FetchFunction,
 	paginate,
+	UnexpectedResponseError,
 } from "../../src/index.js";
 import { DEFAULT_SITE } from "../../src/testing/index.js";
 import { overLoopback, overMsw, REDIRECT_URI } from "../support/emulator-worlds.js";
+import { type RawHttpServer, startRawHttpServer, streamBody, within } from "../support/raw-http-server.js";
 import { rejection } from "../support/rejection.js";
 
 const SCOPES = ["read:jira-work", "read:space:confluence", "read:page:confluence"];
@@ -62,11 +68,21 @@ describe.each([
 		expect(world().otherRequests).toEqual([]);
 	});
 
-	it("stops at maxPages", async () => {
+	it("reaching maxPages with pages left is an error the caller sees, never a silent end", async () => {
 		const { atlassian, fetch, served } = await connect();
 		const url = createGatewayURL(atlassian, "confluence", DEFAULT_SITE.id, "wiki/api/v2/spaces", { limit: 1 });
-		expect(await collect(paginate(fetch, url, { maxPages: 1 }))).toHaveLength(1);
+		const pages: unknown[] = [];
+		const error = await rejection(
+			(async () => {
+				for await (const page of paginate(fetch, url, { maxPages: 1 })) pages.push(page);
+			})(),
+		);
+		expect(error).toBeInstanceOf(AtlassianPaginationError);
+		expect(error).toMatchObject({ reason: "max_pages" });
+		expect(pages).toHaveLength(1);
 		expect(served("/wiki/api/v2/spaces")).toBe(1);
+		// A listing that fits ends normally.
+		expect((await collect(paginate(fetch, url, { maxPages: 10 }))).length).toBeGreaterThan(1);
 	});
 
 	it("throws AtlassianScopeError for a page the token's scopes do not admit", async () => {
@@ -121,6 +137,30 @@ describe("paginate, with answers crafted in msw", () => {
 		expect(world().otherRequests).toEqual([]);
 	});
 
+	it.each([
+		["another cloud id", `/ex/confluence/11111111-2222-3333-4444-555555555555/wiki/api/v2/things?cursor=b`],
+		["another product", `/ex/jira/${CLOUD}/rest/api/3/things?cursor=b`],
+		["another product, absolute on the gateway", `https://api.atlassian.com/ex/jira/${CLOUD}/rest/api/3/things?cursor=b`],
+	])("refuses a next link to %s with AtlassianPaginationError (off_site), and requests nothing there", async (_, next) => {
+		serve({ first: { body: { results: [1], _links: { next } } } });
+		const pages: unknown[] = [];
+		const error = await rejection(
+			(async () => {
+				for await (const page of paginate(fetch, `${base}/wiki/api/v2/things`)) pages.push(page);
+			})(),
+		);
+		expect(error).toBeInstanceOf(AtlassianPaginationError);
+		expect(error).toMatchObject({ reason: "off_site" });
+		expect(pages).toHaveLength(1);
+		expect(requested).toHaveLength(1);
+	});
+
+	it("a 3xx page is an UnexpectedResponseError, not an API error", async () => {
+		// As createAtlassianFetch hands it over: redirects are never followed with a token.
+		const redirected: FetchFunction = async () => new Response(null, { status: 302, headers: { Location: "/elsewhere" } });
+		expect(await rejection(collect(paginate(redirected, `${base}/wiki/api/v2/moved`)))).toBeInstanceOf(UnexpectedResponseError);
+	});
+
 	it("refuses to loop on a repeated cursor", async () => {
 		serve({
 			first: { body: { results: [1], _links: { next: "/wiki/api/v2/things?cursor=b" } } },
@@ -154,5 +194,56 @@ describe("paginate, with answers crafted in msw", () => {
 		expect(await rejection(collect(paginate(fetch, "https://api.atlassian.com/me")))).toBeInstanceOf(TypeError);
 		expect(await rejection(collect(paginate(fetch, `${base}/wiki/api/v2/things`, { maxPages: 0 })))).toBeInstanceOf(TypeError);
 		expect(requested).toEqual([]);
+	});
+});
+
+describe("paginate reads every page bounded and redacted, on a loopback server", () => {
+	const CLOUD = DEFAULT_SITE.id;
+	let server: RawHttpServer | undefined;
+	afterEach(async () => {
+		await server?.close();
+		server = undefined;
+	});
+
+	async function gateway(handler: Parameters<typeof startRawHttpServer>[0]) {
+		server = await startRawHttpServer(handler);
+		const atlassian = new Atlassian("id", "secret", REDIRECT_URI, { hosts: { authorizationServer: server.url, apiGateway: server.url } });
+		const fetch = createAtlassianFetch(atlassian, { accessToken: ACCESS_TOKEN });
+		return { fetch, url: `${server.url}/ex/jira/${CLOUD}/rest/api/3/search/jql` };
+	}
+	const ACCESS_TOKEN = "eyJhbGciOi.the-bearer-token.signature";
+
+	it("a page over maxPageBytes is an UnexpectedResponseError, and is not read whole", async () => {
+		const sent = { written: 0 };
+		const { fetch, url } = await gateway((_, response) => {
+			response.writeHead(200, { "Content-Type": "application/json" });
+			Object.assign(sent, streamBody(response, 300 * 1024 * 1024));
+		});
+		const error = await within(rejection(collect(paginate(fetch, url, { maxPageBytes: 1024 * 1024 }))), 10_000, "paginate");
+		expect(error).toBeInstanceOf(UnexpectedResponseError);
+		expect(error.message).toMatch(/over 1048576 bytes/);
+		expect(sent.written).toBeLessThan(64 * 1024 * 1024);
+	});
+
+	it("a page whose body never ends fails at timeoutMs with ArcticFetchError", async () => {
+		const { fetch, url } = await gateway((_, response) => {
+			response.writeHead(200, { "Content-Type": "application/json" });
+			response.write('{"issues":[');
+		});
+		const error = await within(rejection(collect(paginate(fetch, url, { timeoutMs: 300 }))), 5_000, "paginate");
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect((error.cause as DOMException).name).toBe("TimeoutError");
+	});
+
+	it("an error page that echoes the bearer token has it redacted in AtlassianAPIError.data", async () => {
+		const { fetch, url } = await gateway((request, response) => {
+			response
+				.writeHead(400, { "Content-Type": "application/json" })
+				.end(JSON.stringify({ errorMessages: [`Bad request with ${request.headers.authorization}`] }));
+		});
+		const error = await rejection(collect(paginate(fetch, url)));
+		expect(error).toBeInstanceOf(AtlassianAPIError);
+		expect((error as AtlassianAPIError).data).toEqual({ errorMessages: ["Bad request with Bearer [REDACTED]"] });
+		expect(JSON.stringify(error) + inspect(error, { depth: 10 })).not.toContain(ACCESS_TOKEN);
 	});
 });

@@ -73,19 +73,64 @@ describe("redaction", () => {
 		const error = await rejection(atlassian.getUser(ACCESS_TOKEN));
 		expect(error).toBeInstanceOf(ArcticFetchError);
 		expect(error.cause).not.toBe(failure);
-		// The copy keeps only the name, the message and the stack.
+		// The copy keeps only the class, the name, the message and the stack.
+		expect(error.cause).toBeInstanceOf(TypeError);
 		expect(error.cause).toMatchObject({ name: "TypeError", message: "fetch failed" });
-		expect(Object.keys(error.cause as object)).toEqual(["name"]);
+		expect(Object.keys(error.cause as object)).toEqual([]);
 		expect(printed(error)).not.toContain(ACCESS_TOKEN);
 	});
 
-	it("keeps a clean cause as the original object", async () => {
-		const original = Object.assign(new TypeError("fetch failed"), { code: "ECONNREFUSED" });
+	it("replaces every cause by a sanitized copy that keeps its class, name, message, code and cause", async () => {
+		const original = Object.assign(new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") }), { code: "ECONNREFUSED" });
 		const atlassian = new Atlassian("id", SECRET, "https://app.example/cb", {
 			fetch: async () => {
 				throw original;
 			},
 		});
-		expect((await rejection(atlassian.getUser(ACCESS_TOKEN))).cause).toBe(original);
+		const { cause } = await rejection(atlassian.getUser(ACCESS_TOKEN));
+		expect(cause).not.toBe(original);
+		expect(cause).toBeInstanceOf(TypeError);
+		expect(cause).toMatchObject({ name: "TypeError", message: "fetch failed", code: "ECONNREFUSED" });
+		expect((cause as Error).cause).toMatchObject({ message: "connect ECONNREFUSED" });
+	});
+
+	it.each([
+		[
+			"in a symbol-keyed property",
+			(token: string) => Object.assign(new TypeError("fetch failed"), { [Symbol("request")]: { authorization: token, secret: SECRET } }),
+		],
+		[
+			"in own properties a custom toJSON hides",
+			(token: string) =>
+				Object.assign(new TypeError("fetch failed"), { hidden: { secret: SECRET, token }, toJSON: () => ({ message: "nothing to see" }) }),
+		],
+		[
+			"in their encodeURIComponent form",
+			(token: string) => new TypeError(`proxy said: token=${encodeURIComponent(token)}&client_secret=${encodeURIComponent(SECRET)}`),
+		],
+		[
+			"in a non-enumerable property",
+			(token: string) =>
+				Object.defineProperty(new TypeError("fetch failed"), "config", {
+					value: { headers: { Authorization: `Bearer ${token}`, secret: SECRET } },
+				}),
+		],
+	])("a secret %s never reaches util.inspect, JSON or the string of the error", async (_, makeFailure) => {
+		for (const [token, call] of [
+			[ACCESS_TOKEN, (client: Atlassian) => client.getUser(ACCESS_TOKEN)],
+			[REFRESH_TOKEN, (client: Atlassian) => client.refreshAccessToken(REFRESH_TOKEN)],
+		] as const) {
+			const client = new Atlassian("id", SECRET, "https://app.example/cb", {
+				fetch: async () => {
+					throw makeFailure(token);
+				},
+			});
+			const error = await rejection(call(client));
+			expect(error).toBeInstanceOf(ArcticFetchError);
+			const text = printed(error);
+			for (const value of [token, SECRET, encodeURIComponent(token), encodeURIComponent(SECRET)]) {
+				expect(text).not.toContain(value);
+			}
+		}
 	});
 });
