@@ -7,6 +7,7 @@ import {
 	DEFAULT_TOKEN_TABLE,
 	type PgListenerClient,
 	type PostgresClient,
+	type PostgresListener,
 	PostgresTokenStore,
 	pgListener,
 	tokenTableSQL,
@@ -57,7 +58,7 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 				"updated_at",
 			]);
 			const indexes = await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'concurrent_schema' ORDER BY indexname");
-			expect(indexes.rows.map((row) => row.indexname)).toEqual(["concurrent_schema_issued_at", "concurrent_schema_pkey"]);
+			expect(indexes.rows.map((row) => row.indexname)).toEqual(["concurrent_schema_idle", "concurrent_schema_pkey"]);
 		});
 
 		it("tokenTableSQL() is the same schema, for your own migrations (run here as one node-postgres query)", async () => {
@@ -102,6 +103,46 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 			await store.compareAndSet("k", 1, tokens(2));
 			await expect.poll(() => notified, { timeout: 5_000 }).toBeGreaterThan(before);
 			stop?.();
+		} finally {
+			await listener.close();
+			await endPool(listenerPool);
+		}
+	});
+
+	it("any number of stores share one pgListener: one LISTEN per table, dropped by close() after the last store", async () => {
+		const listenerPool = createPool(postgres.url);
+		listenerPool.on("error", () => {});
+		const listener = pgListener(listenerPool);
+		let listens = 0;
+		let unlistens = 0;
+		const counting: PostgresListener = {
+			listen: async (channel, callback) => {
+				listens++;
+				const unlisten = await listener.listen(channel, callback);
+				return async () => {
+					unlistens++;
+					await unlisten();
+				};
+			},
+		};
+		try {
+			const stores = Array.from(
+				{ length: 301 },
+				() => new PostgresTokenStore({ client: pool, table: "shared_listener", listener: counting }),
+			);
+			await stores[0]?.ensureSchema();
+			const woken = new Set<number>();
+			for (const [index, store] of stores.entries()) store.watch?.("k", () => woken.add(index));
+			expect(listens).toBe(1);
+			const listening = async () =>
+				Number((await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%'")).rows[0]?.n);
+			await expect.poll(listening, { timeout: 5_000 }).toBe(1);
+			await stores[0]?.compareAndSet("k", 0, { accessToken: "a", refreshToken: "r", expiresAt: 1, scopes: [], version: 1 });
+			await expect.poll(() => woken.size, { timeout: 5_000 }).toBe(301);
+			for (const store of stores.slice(1)) await store.close();
+			expect(unlistens).toBe(0);
+			await stores[0]?.close();
+			await expect.poll(() => unlistens, { timeout: 5_000 }).toBe(1);
 		} finally {
 			await listener.close();
 			await endPool(listenerPool);

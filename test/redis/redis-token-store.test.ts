@@ -1,7 +1,9 @@
+import { inspect } from "node:util";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Atlassian, OAuth2Tokens, type StoredTokenSet, TokenManager, TokenWriteNotDurableError } from "../../src/index.js";
 import { CorruptTokenRecordError, RedisTokenStore } from "../../src/redis/index.js";
+import { AtlassianEmulator, DEFAULT_CLIENT } from "../../src/testing/index.js";
 import { finishRefreshElsewhere } from "../support/another-process.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { rejection } from "../support/rejection.js";
@@ -110,11 +112,79 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			await store.compareAndSet("new", 0, { ...tokens, issuedAt: 300 });
 			await store.compareAndSet("old", 0, { ...tokens, issuedAt: 100 });
 			await store.compareAndSet("mid", 0, { ...tokens, issuedAt: 200 });
-			expect(await store.listIdleKeys(250, { limit: 10 })).toEqual(["old", "mid"]);
-			expect(await store.listIdleKeys(1000, { limit: 1 })).toEqual(["old"]);
+			expect(await store.listIdleKeys(250, { limit: 10 })).toEqual([
+				{ key: "old", issuedAt: 100 },
+				{ key: "mid", issuedAt: 200 },
+			]);
+			expect(await store.listIdleKeys(1000, { limit: 1 })).toEqual([{ key: "old", issuedAt: 100 }]);
 			await store.compareAndSet("old", 1, { ...tokens, issuedAt: 400, version: 2 });
 			await store.delete("mid");
-			expect(await store.listIdleKeys(350, { limit: 10 })).toEqual(["new"]);
+			expect(await store.listIdleKeys(350, { limit: 10 })).toEqual([{ key: "new", issuedAt: 300 }]);
+			// Marked for re-authorization: it leaves the index.
+			await store.compareAndSet("new", 1, { ...tokens, issuedAt: 300, reauthorizationRequired: true, version: 2 });
+			expect(await client.zscore("idx:issued-at", "new")).toBeNull();
+		});
+
+		it("an index entry whose record expired by its TTL is removed when met, and never listed", async () => {
+			const shortLived = new RedisTokenStore({ client, prefix: "ttl:", ttlMs: 50 });
+			const kept = new RedisTokenStore({ client, prefix: "ttl:" });
+			for (let index = 0; index < 100; index++) await shortLived.compareAndSet(`gone-${index}`, 0, { ...tokens, issuedAt: 100 + index });
+			await kept.compareAndSet("alive", 0, { ...tokens, issuedAt: 500 });
+			await new Promise((resolve) => setTimeout(resolve, 150));
+			expect(await client.zcard("ttl:issued-at")).toBe(101);
+			// With the default limit, the 100 expired entries would once have filled the page.
+			expect(await kept.listIdleKeys(1_000, { limit: 100 })).toEqual([{ key: "alive", issuedAt: 500 }]);
+			expect(await client.zcard("ttl:issued-at")).toBe(1);
+		});
+
+		it("sends no token to a hook or a caller when Redis refuses the write (its ReplyError holds the command's arguments)", async () => {
+			const emulator = new AtlassianEmulator();
+			let refuseWritesOnRefresh = false;
+			const atlassian = new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, DEFAULT_CLIENT.redirectURIs[0] as string, {
+				hosts: { authorizationServer: "https://emulator.test", apiGateway: "https://emulator.test" },
+				fetch: async (input, init) => {
+					// Once the refresh is on its way, Redis refuses writes: the rotated set cannot be stored.
+					if (refuseWritesOnRefresh) await client.config("SET", "min-replicas-to-write", "1");
+					return emulator.handle(new Request(input, init));
+				},
+			});
+			const store = new RedisTokenStore({ client, prefix: "leak:" });
+			const handed: unknown[] = [];
+			const manager = new TokenManager(atlassian, {
+				store,
+				onStoreWriteFailed: (_key, error) => handed.push(error),
+				onRefreshFailed: (_key, error) => handed.push(error),
+			});
+			const grant = async () =>
+				atlassian.validateAuthorizationCode(
+					emulator.issueAuthorizationCode({ redirectURI: DEFAULT_CLIENT.redirectURIs[0] as string, scopes: ["offline_access"] }),
+				);
+			const saved = await manager.save("conn", await grant());
+			const another = await grant();
+			try {
+				refuseWritesOnRefresh = true;
+				const served = await manager.refresh("conn");
+				refuseWritesOnRefresh = false;
+				const thrown = [await rejection(manager.save("other", another)), await rejection(store.compareAndSet("other-2", 0, served))];
+				const secrets = [
+					saved.accessToken,
+					saved.refreshToken as string,
+					served.accessToken,
+					served.refreshToken as string,
+					another.accessToken(),
+					another.refreshToken(),
+				];
+				expect(handed.length).toBeGreaterThan(0);
+				for (const error of [...handed, ...thrown.slice(0, 1)]) {
+					const printed = `${inspect(error, { depth: null, showHidden: true })}${JSON.stringify(error)}${String(error)}${causes(error)}`;
+					expect(printed).toMatch(/NOREPLICAS/);
+					for (const secret of secrets) expect(printed).not.toContain(secret);
+				}
+				// The store itself throws what ioredis gave it: the manager is what sanitizes.
+				expect(inspect(thrown[1], { depth: null })).toContain(served.refreshToken as string);
+			} finally {
+				await client.config("SET", "min-replicas-to-write", "0");
+			}
 		});
 
 		it("migrates records written by 0.1 (a JSON string under {prefix}tokens:{key}) to the new layout", async () => {
@@ -183,6 +253,26 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 		}
 	});
 
+	it("any number of stores share a subscriber through one message listener; close() lets go of theirs", async () => {
+		const subscriber = redis.client();
+		try {
+			const stores = Array.from({ length: 301 }, () => new RedisTokenStore({ client, prefix: "shared:", subscriber }));
+			const woken = new Set<number>();
+			const stops = stores.map((store, index) => store.watch?.(`conn-${index % 3}`, () => woken.add(index)));
+			expect(subscriber.listenerCount("message")).toBe(1);
+			const subscribers = async () => Number(((await client.pubsub("NUMSUB", "shared:{conn-0}:changed")) as [string, number])[1]);
+			await expect.poll(subscribers, { timeout: 5_000 }).toBe(1);
+			await stores[0]?.compareAndSet("conn-0", 0, tokens);
+			await expect.poll(() => woken.size, { timeout: 5_000 }).toBe(101);
+			stops[0]?.();
+			for (const store of stores) await store.close();
+			expect(subscriber.listenerCount("message")).toBe(0);
+			await expect.poll(subscribers, { timeout: 5_000 }).toBe(0);
+		} finally {
+			subscriber.disconnect();
+		}
+	});
+
 	it("refuses its own client as the subscriber", () => {
 		expect(() => new RedisTokenStore({ client, subscriber: client })).toThrow(/connection of its own/);
 	});
@@ -197,3 +287,13 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 		isLeaseHeld: async (prefix) => (await client.pttl(`${prefix}{conn}:lease`)) > 0,
 	}));
 });
+
+/** Every cause down the chain, as util.inspect prints each. */
+function causes(error: unknown): string {
+	let text = "";
+	for (let cause = (error as { cause?: unknown })?.cause, depth = 0; cause !== undefined && depth < 10; depth++) {
+		text += inspect(cause, { depth: null, showHidden: true });
+		cause = (cause as { cause?: unknown })?.cause;
+	}
+	return text;
+}

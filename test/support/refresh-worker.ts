@@ -22,11 +22,15 @@ function connect(): { store: TokenStore; close(): Promise<unknown> } {
 
 const connection = connect();
 const real = connection.store;
-// NAIVE=1 plays a worker without cross-process coordination (every lease succeeds, no fence), to show the test can fail.
+// NAIVE=1 plays a worker without cross-process coordination (every lease succeeds, no fence, no sent marks seen),
+// to show the test can fail.
 const store: TokenStore =
 	NAIVE === "1"
 		? {
-				get: (k) => real.get(k),
+				get: async (k) => {
+					const stored = await real.get(k);
+					return stored === null ? null : { ...stored, refreshSentAt: undefined, refreshDeadline: undefined };
+				},
 				getVersion: (k) => real.getVersion(k),
 				compareAndSet: async (k, _expected, v) => real.compareAndSet(k, await real.getVersion(k), v),
 				delete: (k) => real.delete(k),
