@@ -14,6 +14,10 @@ export class LeaseKeeper {
 	#validUntil: number;
 	#lost = false;
 	#holders = 1;
+	/** Aborted when the lease may lapse within `#lapseMarginMs` (see `lapseSignal`). */
+	#lapse: AbortController | undefined;
+	#lapseMarginMs = 0;
+	#lapseTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(
 		lease: TokenStoreLease,
@@ -44,10 +48,38 @@ export class LeaseKeeper {
 		}
 		if (!held) {
 			this.#lost = true;
+			this.#watchLapse();
 			return false;
 		}
 		this.#validUntil = Math.max(this.#validUntil, sentAt + this.#ttlMs);
+		this.#watchLapse();
 		return true;
+	}
+
+	/**
+	 * A signal that aborts once the lease is lost, or is no longer certainly held for `marginMs` more (renewals
+	 * failed): work done under the lease, such as a refresh request, is given up before the lease could lapse.
+	 */
+	public lapseSignal(marginMs: number): AbortSignal {
+		this.#lapse ??= new AbortController();
+		this.#lapseMarginMs = marginMs;
+		this.#watchLapse();
+		return this.#lapse.signal;
+	}
+
+	#watchLapse(): void {
+		const lapse = this.#lapse;
+		if (lapse === undefined || lapse.signal.aborted) return;
+		clearTimeout(this.#lapseTimer);
+		const abort = () =>
+			lapse.abort(new DOMException("The refresh lease could not be renewed and may lapse: the request was given up", "TimeoutError"));
+		const inMs = this.#validUntil - this.#lapseMarginMs - Date.now();
+		if (this.#lost || inMs <= 0) {
+			abort();
+			return;
+		}
+		this.#lapseTimer = setTimeout(abort, inMs);
+		(this.#lapseTimer as { unref?: () => void }).unref?.();
 	}
 
 	/** True when the lease is certainly held for at least `ms` more, renewing first if needed. */
@@ -67,6 +99,8 @@ export class LeaseKeeper {
 	public async release(): Promise<void> {
 		if (--this.#holders > 0) return;
 		clearInterval(this.#timer);
+		clearTimeout(this.#lapseTimer);
+		this.#lapse = undefined;
 		if (this.#lost) return;
 		this.#lost = true;
 		await this.#release(this.#lease).catch(() => {});

@@ -1,3 +1,4 @@
+import { deadlineSignal } from "../oauth2/abortable.js";
 import { ArcticFetchError, OAuth2RequestError } from "../oauth2/errors.js";
 import { isReauthorizationRequired } from "../oauth2/reauthorization.js";
 import { redactCause } from "../oauth2/redaction.js";
@@ -56,6 +57,13 @@ export interface TokenManagerOptions {
 	lockTtlMs?: number;
 	/** How long to wait for another process's refresh before giving up with `TokenLockTimeoutError`. Default: 2 × `lockTtlMs`. */
 	lockWaitMs?: number;
+	/**
+	 * The longest one refresh request may take, in ms. Default 10 000 (Atlassian answers in well under a second). It is given up then, and sooner if its lease
+	 * can no longer be renewed. Its deadline is recorded with the sent mark: a process that takes over after this
+	 * one died or stalled does not send the same refresh token again until the deadline has passed by 5 s, so two
+	 * sends of one refresh token are never in flight at once. Keep it at or below your fetch timeout.
+	 */
+	refreshTimeoutMs?: number;
 	/** The longest any one store call may take before it fails with `TokenStoreTimeoutError`. Default 5 000. */
 	storeTimeoutMs?: number;
 	/** The clock, epoch ms, for expiry, consent and idle times. Default `Date.now`; tests pair it with the emulator's `advanceTime()`. */
@@ -143,6 +151,7 @@ export class TokenManager {
 	readonly #refreshWindowMs: number;
 	readonly #lockTtlMs: number;
 	readonly #lockWaitMs: number;
+	readonly #refreshTimeoutMs: number;
 	readonly #now: () => number;
 	readonly #options: TokenManagerOptions;
 	readonly #inFlight = new Map<string, Promise<StoredTokenSet>>();
@@ -173,6 +182,7 @@ export class TokenManager {
 			throw new TypeError(`lockTtlMs must be a whole number of ms, got ${this.#lockTtlMs}`);
 		}
 		this.#lockWaitMs = checkTimerDuration("lockWaitMs", options.lockWaitMs ?? Math.min(2 * this.#lockTtlMs, MAX_TIMER_MS), 0);
+		this.#refreshTimeoutMs = checkTimerDuration("refreshTimeoutMs", options.refreshTimeoutMs ?? 10_000);
 		this.#bounds = new StoreCallBounds(checkTimerDuration("storeTimeoutMs", options.storeTimeoutMs ?? 5_000));
 		this.#now = options.now ?? Date.now;
 		const cacheMs = checkTimerDuration("cacheMs", options.cacheMs ?? 0, 0);
@@ -502,16 +512,15 @@ export class TokenManager {
 		sentAt: number,
 		keeper: LeaseKeeper,
 	): Promise<SendClaim | undefined> {
-		// The send is given up at half the lease's TTL, and is only started while the lease certainly lasts that long.
-		const budgetMs = this.#lockTtlMs / 2;
-		if (!(await keeper.holdsFor(budgetMs))) {
+		// No refresh is sent on a lease that may lapse before the answer could be written.
+		if (!(await keeper.holdsFor(this.#lockTtlMs / 2))) {
 			return undefined;
 		}
 		const claim: SendClaim = {
 			...current,
 			refreshToken,
 			refreshSentAt: sentAt,
-			refreshDeadline: this.#now() + budgetMs,
+			refreshDeadline: this.#now() + this.#refreshTimeoutMs,
 			version: current.version + 1,
 		};
 		return (await this.#compareAndSet(key, current.version, claim)) ? claim : undefined;
@@ -538,9 +547,9 @@ export class TokenManager {
 		for (let attempt = 0; ; attempt++) {
 			let tokens: OAuth2Tokens;
 			try {
-				// Aborted at the claim's deadline, before the lease could lapse: a process that takes the lease over
-				// then finds the deadline passed, so two sends of one refresh token are never in flight at once.
-				tokens = await this.#sendUntilDeadline(claim);
+				// Given up at the claim's deadline, or before the lease could lapse: a process that takes the lease
+				// over waits for that deadline, so two sends of one refresh token are never in flight at once.
+				tokens = await this.#sendUntilDeadline(claim, keeper);
 				this.#settledSends.delete(key);
 			} catch (failure) {
 				this.#rememberSettled(key, claim.version);
@@ -642,19 +651,14 @@ export class TokenManager {
 	 * it (and, on a store with a durability option, waits for its replicas again); any later write would have
 	 * moved the version and makes the rewrite a no-op.
 	 */
-	/** One send of the claim's refresh token, aborted when its budget runs out. */
-	async #sendUntilDeadline(claim: SendClaim): Promise<OAuth2Tokens> {
-		const budgetMs = this.#lockTtlMs / 2;
-		const controller = new AbortController();
-		const timer = setTimeout(
-			() =>
-				controller.abort(new DOMException(`The refresh was given up after ${budgetMs} ms, before the lease could lapse`, "TimeoutError")),
-			budgetMs,
-		);
+	/** One send of the claim's refresh token, given up at `refreshTimeoutMs` or when the lease may lapse, whichever is first. */
+	async #sendUntilDeadline(claim: SendClaim, keeper: LeaseKeeper): Promise<OAuth2Tokens> {
+		const lapse = keeper.lapseSignal(this.#lockTtlMs / 6);
+		const { signal, clear } = deadlineSignal(this.#refreshTimeoutMs, lapse, "The refresh was given up: no answer");
 		try {
-			return await this.#provider.refreshAccessToken(claim.refreshToken, { signal: controller.signal });
+			return await this.#provider.refreshAccessToken(claim.refreshToken, { signal });
 		} finally {
-			clearTimeout(timer);
+			clear();
 		}
 	}
 

@@ -42,7 +42,7 @@ describe.skipIf(!hasRedisServer())("RedisTokenStore on a 3-primary Redis Cluster
 		expect(await store.compareAndSet("conn", 0, tokens)).toBe(true);
 		expect(await store.compareAndSet("conn", 0, tokens)).toBe(false);
 		expect(await store.get("conn")).toEqual(tokens);
-		expect(await store.listIdleKeys(10, { limit: 10 })).toEqual(["conn"]);
+		expect(await store.listIdleKeys(10, { limit: 10 })).toEqual([{ key: "conn", issuedAt: 5 }]);
 		const lease = await store.acquireLease("conn", 1_000);
 		expect(await store.acquireLease("conn", 1_000)).toBeNull();
 		expect(await lease?.renew(1_000)).toBe(true);

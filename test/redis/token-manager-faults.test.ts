@@ -253,7 +253,9 @@ describe.skipIf(!hasRedisServer())("fault suite on a real redis-server", () => {
 		it("2 · partition: A loses Redis right after sending; B recovers after A's lease expires; A's delayed write is refused", async () => {
 			const proxy = await startTcpProxy(redis.port);
 			try {
-				const a = worker({ port: proxy.port });
+				// A gives its send up after 1 s: B, taking over, waits that deadline out (plus 5 s) before sending again.
+				// A waits out the partition and B meanwhile.
+				const a = worker({ port: proxy.port, refreshTimeoutMs: 1_000, storeTimeoutMs: 15_000, lockWaitMs: 15_000 });
 				const b = worker();
 				await a.manager.save("conn", await consent(a.atlassian));
 				anHourPasses();

@@ -16,6 +16,8 @@ import { hasRedisServer, type RedisServer, startRedisServer } from "../support/r
 // token server and superseded B's answer, so the stored refresh token was dead. Never two sends in flight.
 
 const LOCK_TTL_MS = 1_000;
+/** Each send is given up after 1 s: the deadline the sent mark records, which B waits out (plus 5 s). */
+const REFRESH_TIMEOUT_MS = 1_000;
 const STALL_MS = 2_500;
 
 /**
@@ -94,12 +96,19 @@ function describeStalledHolder(name: string, skip: boolean, setUp: () => Promise
 			const atlassian = new Atlassian("client-id", "client-secret", "http://localhost:3000/callback", {
 				hosts: { authorizationServer: origin, apiGateway: origin },
 			});
-			const manager = new TokenManager(atlassian, { store, lockTtlMs: LOCK_TTL_MS });
+			const manager = new TokenManager(atlassian, { store, lockTtlMs: LOCK_TTL_MS, refreshTimeoutMs: REFRESH_TIMEOUT_MS });
 			await store.delete("conn").catch(() => {});
 			await manager.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 3600 }));
 
 			const child: ChildProcess = fork(workerFile, [], {
-				env: { ...process.env, ...backend.env(), TOKEN_SERVER: origin, LOCK_TTL_MS: String(LOCK_TTL_MS), STALL_MS: String(STALL_MS) },
+				env: {
+					...process.env,
+					...backend.env(),
+					TOKEN_SERVER: origin,
+					LOCK_TTL_MS: String(LOCK_TTL_MS),
+					REFRESH_TIMEOUT_MS: String(REFRESH_TIMEOUT_MS),
+					STALL_MS: String(STALL_MS),
+				},
 				stdio: ["ignore", "inherit", "inherit", "ipc"],
 			});
 			try {

@@ -6,7 +6,7 @@ import { Atlassian, TokenManager, type TokenStore } from "../../src/index.js";
 import { PostgresTokenStore } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 
-const { REDIS_PORT, POSTGRES_URL, TOKEN_SERVER, LOCK_TTL_MS, STALL_MS, PREFIX } = process.env;
+const { REDIS_PORT, POSTGRES_URL, TOKEN_SERVER, LOCK_TTL_MS, REFRESH_TIMEOUT_MS, STALL_MS, PREFIX } = process.env;
 
 function connect(): { store: TokenStore; close(): Promise<unknown> } {
 	if (POSTGRES_URL) {
@@ -32,7 +32,11 @@ const atlassian = new Atlassian("client-id", "client-secret", "http://localhost:
 		return sending;
 	},
 });
-const manager = new TokenManager(atlassian, { store: connection.store, lockTtlMs: Number(LOCK_TTL_MS) });
+const manager = new TokenManager(atlassian, {
+	store: connection.store,
+	lockTtlMs: Number(LOCK_TTL_MS),
+	refreshTimeoutMs: Number(REFRESH_TIMEOUT_MS),
+});
 
 process.on("message", async () => {
 	try {

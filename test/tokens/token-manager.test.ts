@@ -272,10 +272,26 @@ describe("TokenManager", () => {
 		expect(stored?.reauthorizationRequired).toBeUndefined();
 	});
 
-	it("a slow answer is given up at half the lease's TTL, under a lease still held, and recovered by a resend inside the reuse window", async () => {
+	it("a slow answer (past 0.8 × lockTtlMs, even past the TTL) is waited for under a renewed lease, not aborted", async () => {
+		const { endpoint, store, manager, signIn } = setup({
+			lockTtlMs: 400,
+			beforeAnswer: () => new Promise((resolve) => setTimeout(resolve, 900)),
+		});
+		await signIn();
+		const refreshing = manager.refresh("conn");
+		await new Promise((resolve) => setTimeout(resolve, 600));
+		// Another process tries meanwhile, past the first TTL: the lease is still held.
+		expect(await store.acquireLease("conn", 400)).toBeNull();
+		expect(await refreshing).toMatchObject({ accessToken: "at-1", refreshToken: "rt-1" });
+		expect(await store.get("conn")).toMatchObject({ refreshToken: "rt-1" });
+		expect(endpoint.invalidGrants).toBe(0);
+	});
+
+	it("a send with no answer by refreshTimeoutMs is given up, its deadline recorded, and recovered by a resend inside the reuse window", async () => {
 		let slowAnswers = 0;
 		const { emulator, store, manager } = await emulatorSetup({
 			lockTtlMs: 400,
+			refreshTimeoutMs: 200,
 			// Atlassian performs the refresh, but the first answer takes 900 ms to come back.
 			fetch: async (request, emulator) => {
 				const response = await emulator.handle(request);
@@ -297,6 +313,40 @@ describe("TokenManager", () => {
 		emulator.advanceTime(3600_000);
 		expect(await manager.getAccessToken("conn")).toBeTypeOf("string");
 		expect((await store.get("conn"))?.refreshDeadline).toBeUndefined();
+	});
+
+	it("a send is given up as soon as its lease can no longer be renewed, before the lease could lapse", async () => {
+		const inner = new MemoryTokenStore();
+		let renewals = true;
+		const store: TokenStore = {
+			get: (key) => inner.get(key),
+			getVersion: (key) => inner.getVersion(key),
+			compareAndSet: (key, version, tokens) => inner.compareAndSet(key, version, tokens),
+			delete: (key) => inner.delete(key),
+			acquireLease: async (key, ttlMs) => {
+				const lease = await inner.acquireLease(key, ttlMs);
+				return lease && { renew: async (renewTtlMs) => renewals && lease.renew(renewTtlMs), release: () => lease.release() };
+			},
+		};
+		let sent = 0;
+		const { manager, signIn } = setup({
+			store,
+			lockTtlMs: 600,
+			beforeAnswer: () => {
+				sent++;
+				// The store stops renewing the lease (another holder, a lost connection), and Atlassian never answers.
+				renewals = false;
+				return new Promise(() => {});
+			},
+		});
+		await signIn();
+		const startedAt = Date.now();
+		const error = await rejection(manager.refresh("conn"));
+		expect(error).toBeInstanceOf(ArcticFetchError);
+		expect((error.cause as DOMException).message).toMatch(/lease could not be renewed/);
+		// Given up on the first renewal that failed, well before the 600 ms lease (or the 30 s refreshTimeoutMs) ran out.
+		expect(Date.now() - startedAt).toBeLessThan(600);
+		expect(sent).toBe(1);
 	});
 
 	it("a caller's signal ends only its own wait: the shared refresh completes and stores the rotated token", async () => {
