@@ -20,7 +20,7 @@ export {
 	type LoginRouteProvider,
 	validateLoginCallback,
 } from "./atlassian/login-route.js";
-export { AtlassianPaginationError, type PaginateOptions, paginate } from "./atlassian/paginate.js";
+export { AtlassianPaginationError, type AtlassianPaginationFailure, type PaginateOptions, paginate } from "./atlassian/paginate.js";
 export { type AtlassianScope, AtlassianScopes } from "./atlassian/scopes.js";
 export { SiteNotAccessibleError, selectSite } from "./atlassian/select-site.js";
 export type { AtlassianUser } from "./atlassian/user.js";
@@ -36,7 +36,14 @@ export { OAuth2Tokens } from "./oauth2/tokens.js";
 export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";
 
 // Token lifecycle for background jobs
-export { encryptedTokenStore, TokenDecryptionError, type TokenEncryptionKey } from "./tokens/encrypted-token-store.js";
+export {
+	type EncryptedTokenStore,
+	type EncryptedTokenStoreOptions,
+	encryptedTokenStore,
+	type ResealReport,
+	TokenDecryptionError,
+	type TokenEncryptionKey,
+} from "./tokens/encrypted-token-store.js";
 export {
 	CorruptTokenRecordError,
 	RefreshOutcomeUnknownError,
@@ -46,6 +53,7 @@ export {
 	TokenWriteNotDurableError,
 } from "./tokens/errors.js";
 export { MemoryTokenStore } from "./tokens/memory-token-store.js";
+export { checkTokenKey } from "./tokens/token-key.js";
 export {
 	type KeepAliveOptions,
 	type KeepAliveReport,
@@ -54,4 +62,4 @@ export {
 	type TokenManagerOptions,
 	type TokenRefresher,
 } from "./tokens/token-manager.js";
-export type { StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "./tokens/token-store.js";
+export type { IdleKey, StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "./tokens/token-store.js";
