@@ -494,7 +494,12 @@ export class TokenManager {
 		if (waitMs > 0) {
 			await sleep(waitMs);
 			const again = await this.#get(key);
-			if (again?.version !== current.version) return undefined;
+			if (again === null) {
+				throw new TokenNotFoundError(key);
+			}
+			// Its holder came back and stored the answer meanwhile, or someone else moved the record: no resend.
+			if (this.#isAnswered(again, seenVersion, force)) return again;
+			if (again.version !== current.version) return undefined;
 		}
 		const claim = await this.#claimSend(key, current, current.refreshToken, sentAt, keeper);
 		return claim === undefined ? undefined : this.#sendRefresh(key, claim, keeper);

@@ -21,22 +21,7 @@ function connect(): { store: TokenStore; close(): Promise<unknown> } {
 }
 
 const connection = connect();
-const real = connection.store;
-// NAIVE=1 plays a worker without cross-process coordination (every lease succeeds, no fence, no sent marks seen),
-// to show the test can fail.
-const store: TokenStore =
-	NAIVE === "1"
-		? {
-				get: async (k) => {
-					const stored = await real.get(k);
-					return stored === null ? null : { ...stored, refreshSentAt: undefined, refreshDeadline: undefined };
-				},
-				getVersion: (k) => real.getVersion(k),
-				compareAndSet: async (k, _expected, v) => real.compareAndSet(k, await real.getVersion(k), v),
-				delete: (k) => real.delete(k),
-				acquireLease: async () => ({ renew: async () => true, release: async () => {} }),
-			}
-		: real;
+const store = connection.store;
 const atlassian = new Atlassian(
 	CLIENT_ID ?? "client-id",
 	CLIENT_SECRET ?? "client-secret",
@@ -46,6 +31,36 @@ const atlassian = new Atlassian(
 	},
 );
 const manager = new TokenManager(atlassian, { store, lockTtlMs: Number(LOCK_TTL_MS), lockWaitMs: 30_000 });
+
+/**
+ * NAIVE=1 plays a worker without cross-process coordination, as an app without this library's protocol would be
+ * written: one refresh per connection in this process, from the refresh token it read, written back unfenced.
+ * It shows the test can fail.
+ */
+const naiveRefreshes = new Map<string, Promise<string>>();
+function naiveAccessToken(key: string): Promise<string> {
+	let pending = naiveRefreshes.get(key);
+	if (pending === undefined) {
+		pending = (async () => {
+			const stored = await store.get(key);
+			if (stored === null || stored.refreshToken === null) throw new Error(`nothing stored for ${key}`);
+			if (stored.expiresAt > Date.now() + 300_000) return stored.accessToken;
+			const tokens = await atlassian.refreshAccessToken(stored.refreshToken);
+			const version = await store.getVersion(key);
+			await store.compareAndSet(key, version, {
+				...stored,
+				accessToken: tokens.accessToken(),
+				refreshToken: tokens.refreshToken(),
+				expiresAt: Date.now() + 3600_000,
+				version: version + 1,
+			});
+			return tokens.accessToken();
+		})().finally(() => naiveRefreshes.delete(key));
+		naiveRefreshes.set(key, pending);
+	}
+	return pending;
+}
+const accessToken = (key: string) => (NAIVE === "1" ? naiveAccessToken(key) : manager.getAccessToken(key));
 const keys = (KEYS ?? "conn").split(",");
 
 process.on("message", async (message: { calls: number }) => {
@@ -53,7 +68,7 @@ process.on("message", async (message: { calls: number }) => {
 	const outcomes = await Promise.allSettled(
 		Array.from({ length: message.calls }, (_, index) => {
 			const key = keys[index % keys.length] as string;
-			return manager.getAccessToken(key).then((token) => ({ key, token }));
+			return accessToken(key).then((token) => ({ key, token }));
 		}),
 	);
 	const tokensByKey: Record<string, string[]> = {};
