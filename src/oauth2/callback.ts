@@ -1,4 +1,4 @@
-import { constantTimeEqual } from "@oslojs/crypto/subtle";
+import { constantTimeEqual } from "./constant-time.js";
 import { OAuth2RequestError } from "./errors.js";
 
 export type AuthorizationCallbackFailure =

@@ -1,6 +1,6 @@
 /**
  * SHA-256 (FIPS 180-4), synchronous, for PKCE's S256 code challenge. Small on purpose: `Atlassian` carries it in
- * every sign-in bundle, and @oslojs/crypto's SHA-2 module brings SHA-224/384/512 along, which no bundler can drop.
+ * every sign-in bundle, and @oslojs/crypto's SHA-2 module brought SHA-224/384/512 along, which no bundler can drop.
  * The constants are the first 32 bits of the fractional parts of the square roots (initial hash) and cube roots
  * (round constants) of the first primes, computed once.
  */

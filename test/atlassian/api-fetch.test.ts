@@ -373,6 +373,9 @@ describe("createAtlassianFetch reads a 401 bounded, on a loopback server", () =>
 		const before = process.memoryUsage().rss;
 		expect((await within(fetch(url), 10_000, "the call")).status).toBe(200);
 		// Only what sockets buffer left the server, and the process holds none of it.
+		console.log(
+			`400 MB 401: ${(sent.written / 1024 / 1024).toFixed(1)} MB left the server, RSS +${((process.memoryUsage().rss - before) / 1024 / 1024).toFixed(1)} MB`,
+		);
 		expect(sent.written).toBeLessThan(64 * 1024 * 1024);
 		expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
 	});
