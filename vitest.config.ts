@@ -8,6 +8,8 @@ const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
 export default defineConfig({
 	test: {
 		include: ["test/**/*.test.ts"],
+		// The long soaks run in `npm run test:soak` (vitest.soak.config.ts), which CI runs too.
+		exclude: ["test/soak/**", "**/node_modules/**"],
 		testTimeout: 20_000,
 		globalSetup: ["test/support/global-setup.ts"],
 		// One file at a time: the Redis suites time real servers (leases, Sentinel's down-after), and on a

@@ -2,10 +2,11 @@
 // that imports, requires and type-checks every entry point. Run after `npm run build` (through tsx, which
 // loads the TypeScript bundle-size helper shared with the size test).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureBundle } from "../test/size/measure-bundle.ts";
+import { onDemandBin } from "./on-demand.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "atlassian-3lo-package-"));
@@ -18,10 +19,14 @@ try {
 	const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 	run("npm", ["pack", "--pack-destination", work, "--silent"]);
 	const tarball = join(work, `${manifest.name}-${manifest.version}.tgz`);
+	// What every install downloads: the builds, the README and the licence; the docs and pictures stay in the repository.
+	const packedBytes = statSync(tarball).size;
+	console.log(`tarball: ${(packedBytes / 1000).toFixed(1)} kB`);
+	if (packedBytes > 250_000) throw new Error(`the tarball is ${packedBytes} B, over its 250 kB budget`);
 
 	run("npx", ["publint", "--strict"]);
-	// node10 resolution predates "exports" and cannot see subpath entries; every modern resolver is checked.
-	run("npx", ["attw", tarball, "--profile", "node16"]);
+	// Every resolver attw knows, node10 included: typesVersions gives it the subpath entries' types.
+	run(onDemandBin("attw"), [tarball]);
 
 	const consumer = join(work, "consumer");
 	execFileSync("mkdir", ["-p", consumer]);
@@ -188,6 +193,8 @@ console.log("atlassian-3lo/testing without msw: ok, emulator answered on", runni
 	for (const resolution of [
 		["--module", "node16", "--moduleResolution", "node16"],
 		["--module", "esnext", "--moduleResolution", "bundler"],
+		// Older settings, still common: "moduleResolution": "node" (node10) reads typesVersions for the subpaths.
+		["--module", "commonjs", "--moduleResolution", "node", "--esModuleInterop"],
 	]) {
 		run(
 			"npx",

@@ -1,13 +1,15 @@
 // Runs test/runtimes/smoke.mjs against the packed package in Node, Bun, Deno and workerd.
-// Run after `npm run build`. The runtimes come from the bun, deno and workerd npm packages.
+// Run after `npm run build`. The runtimes come from the bun, deno and workerd npm packages, installed on demand
+// (scripts/on-demand.mjs), not by `npm install`.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { onDemandBin } from "./on-demand.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
-const bin = (name) => join(root, "node_modules/.bin", name);
+const bin = onDemandBin;
 const work = mkdtempSync(join(tmpdir(), "atlassian-3lo-runtimes-"));
 const run = (label, command, args, cwd) => {
 	console.log(`\n[${label}] ${command} ${args.join(" ")}`);

@@ -1,6 +1,7 @@
 import { hasRedisServer } from "./redis-server.js";
 
-const MISSING = "redis-server is not installed, so the Redis suites (test/redis/) are SKIPPED. Install it: apt-get install -y redis-server";
+const MISSING =
+	"redis-server is not installed, so the Redis suites (test/redis/, test/soak/) are SKIPPED. Install it: apt-get install -y redis-server";
 
 /** Runs once per `vitest run`: the one loud line for a machine without redis-server, or a failure where it is required (CI). */
 export default function checkRedisServer(): void {

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { bundleWorker } from "./bundle-worker.js";
 
-/** What a soak worker (test/redis/soak-worker.ts) saw: its calls, and every error by name. */
+/** What a soak worker (test/support/soak-worker.ts) saw: its calls, and every error by name. */
 export interface WorkerReport {
 	calls: number;
 	ok: number;
@@ -11,7 +11,7 @@ export interface WorkerReport {
 
 /** Forks soak workers, one per environment, and resolves once each is ready. */
 export async function startSoakWorkers(environments: Record<string, string>[]): Promise<ChildProcess[]> {
-	const workerFile = await bundleWorker(new URL("../redis/soak-worker.ts", import.meta.url));
+	const workerFile = await bundleWorker(new URL("./soak-worker.ts", import.meta.url));
 	return Promise.all(
 		environments.map(async (environment) => {
 			const child = fork(workerFile, [], { env: { ...process.env, ...environment }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
