@@ -30,11 +30,14 @@ export interface PostgresTokenStoreOptions {
 	/** The table, optionally schema-qualified (`"auth.atlassian_token_sets"`). Default `"atlassian_token_sets"`. */
 	table?: string;
 	/**
-	 * With it, a process waiting for another's refresh is woken by `NOTIFY` the moment the new token set is
-	 * stored or the lease released, instead of polling. Every write notifies, listened to or not. Any number of
-	 * stores may share one: it listens once per table, whatever their number.
+	 * Where notifications come from: a process waiting for another's refresh is woken by `NOTIFY` the moment the
+	 * new token set is stored or the lease released, instead of polling. Every write notifies, listened to or not.
+	 * Default: the client itself when it can listen (PGlite), or for a node-postgres `Pool` a `pgListener` of the
+	 * store's own, on one connection of the pool, taken on the first wait and given back by `close()` or when the
+	 * pool ends. Pass a listener to share one among stores (it listens once per table, whatever their number), or
+	 * `false` to poll.
 	 */
-	listener?: PostgresListener;
+	listener?: PostgresListener | false;
 }
 
 export const DEFAULT_TOKEN_TABLE = "atlassian_token_sets";
@@ -151,6 +154,8 @@ export class PostgresTokenStore implements TokenStore {
 	public readonly watch?: (key: string, listener: () => void) => () => void;
 	#stopWatching: () => void = () => {};
 	#closed = false;
+	/** The pgListener this store made for its pool (the default), closed with the store. */
+	#ownListener: (PostgresListener & { close(): Promise<void> }) | undefined;
 
 	constructor(options: PostgresTokenStoreOptions) {
 		if (typeof options?.client?.query !== "function") {
@@ -160,8 +165,8 @@ export class PostgresTokenStore implements TokenStore {
 		this.#table = options.table ?? DEFAULT_TOKEN_TABLE;
 		this.#sql = statements(quotedTable(this.#table).name);
 		this.#channel = `${this.#table.replace(".", "_").toLowerCase().slice(0, 55)}_changed`;
-		const { listener } = options;
-		if (listener !== undefined) {
+		const listener = options.listener === undefined ? this.#defaultListener(options.client) : options.listener;
+		if (listener !== false && listener !== undefined) {
 			const listeners = new ChangeListeners();
 			const notify = (payload: string) => listeners.notify(payload);
 			let stop: (() => void) | undefined;
@@ -178,6 +183,24 @@ export class PostgresTokenStore implements TokenStore {
 				stop = undefined;
 			};
 		}
+	}
+
+	/** PGlite listens as it is; a node-postgres pool gets a `pgListener` of the store's own, made on first use. */
+	#defaultListener(client: PostgresClient): PostgresListener | undefined {
+		const candidate = client as Partial<PostgresListener> & Partial<PgListenerPool>;
+		if (typeof candidate.listen === "function") {
+			return client as unknown as PostgresListener;
+		}
+		if (typeof candidate.connect === "function") {
+			return {
+				listen: (channel, callback) => {
+					const own = this.#ownListener ?? pgListener(client as unknown as PgListenerPool);
+					this.#ownListener = own;
+					return own.listen(channel, callback);
+				},
+			};
+		}
+		return undefined;
 	}
 
 	/** Creates the table and its index if they are missing. Safe to run twice, and from several processes at once. */
@@ -264,10 +287,15 @@ export class PostgresTokenStore implements TokenStore {
 		return { keys, cursor: keys.length < options.limit ? null : (keys.at(-1) ?? null) };
 	}
 
-	/** Lets go of this store's part of a shared `listener` (the last store on a table stops listening). The client stays open. */
+	/**
+	 * Lets go of this store's part of a shared `listener` (the last store on a table stops listening), and gives
+	 * back the connection of the listener the store made itself. The client stays open: it is yours.
+	 */
 	public async close(): Promise<void> {
 		this.#closed = true;
 		this.#stopWatching();
+		await this.#ownListener?.close();
+		this.#ownListener = undefined;
 	}
 
 	/**
@@ -356,9 +384,16 @@ export interface PgListenerClient {
 	release(error?: Error | boolean): void;
 }
 
+/** node-postgres internals read when present: a client's socket, and whether its pool is ending. */
+interface NodePostgresInternals {
+	connection?: { stream?: { unref?(): void } };
+}
+
 /**
  * A `PostgresListener` on node-postgres: one client taken from `pool` and kept for `LISTEN`. When that
  * connection breaks, it takes another and listens again (every second until it can); meanwhile waiters poll.
+ * It never keeps a process alive by itself (its socket is unref'd), and it gives its client back as soon as the
+ * pool starts ending, so `pool.end()` does not wait for it.
  */
 export function pgListener(pool: PgListenerPool): PostgresListener & { close(): Promise<void> } {
 	const channels = new Map<string, Set<(payload: string) => void>>();
@@ -394,6 +429,7 @@ export function pgListener(pool: PgListenerPool): PostgresListener & { close(): 
 		};
 		fresh.on("error", onBroken as (...args: never[]) => void);
 		fresh.on("end", (() => onBroken()) as (...args: never[]) => void);
+		(fresh as NodePostgresInternals).connection?.stream?.unref?.();
 		fresh.on("notification", ((message: { channel: string; payload?: string }) => {
 			for (const callback of channels.get(message.channel) ?? []) callback(message.payload ?? "");
 		}) as (...args: never[]) => void);
@@ -410,7 +446,18 @@ export function pgListener(pool: PgListenerPool): PostgresListener & { close(): 
 		}
 		client = fresh;
 		releaseCurrent = release;
+		watchPoolEnd();
 		return fresh;
+	}
+
+	/** pg-pool's end() waits for every client it lent: while this one is held, look for the pool ending, and give it back. */
+	let poolEndWatch: ReturnType<typeof setInterval> | undefined;
+	function watchPoolEnd(): void {
+		if (poolEndWatch !== undefined || !("ending" in (pool as object))) return;
+		poolEndWatch = setInterval(() => {
+			if ((pool as { ending?: boolean }).ending) void listener.close();
+		}, 100);
+		(poolEndWatch as { unref?: () => void }).unref?.();
 	}
 
 	function ensure(): Promise<PgListenerClient> {
@@ -421,7 +468,7 @@ export function pgListener(pool: PgListenerPool): PostgresListener & { close(): 
 		return connecting;
 	}
 
-	return {
+	const listener: PostgresListener & { close(): Promise<void> } = {
 		async listen(channel, callback) {
 			let callbacks = channels.get(channel);
 			if (callbacks === undefined) {
@@ -448,8 +495,10 @@ export function pgListener(pool: PgListenerPool): PostgresListener & { close(): 
 		async close() {
 			closed = true;
 			clearTimeout(retry);
+			clearInterval(poolEndWatch);
 			channels.clear();
 			releaseCurrent();
 		},
 	};
+	return listener;
 }

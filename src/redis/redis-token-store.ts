@@ -30,14 +30,14 @@ export interface RedisTokenStoreOptions {
 	 */
 	durability?: { replicas: number; timeoutMs: number };
 	/**
-	 * A connection of its own for notifications (`client.duplicate()` will do): with it, a process waiting for
-	 * another's refresh is woken by a Redis message the moment the new token set is stored or the lease released,
-	 * instead of polling. A subscribed connection can run nothing else, so it cannot be `client`. Any number of
-	 * stores may share one: it gets one `message` listener, whatever their number. Close it with the client
-	 * (`close()` on the store only lets go of the store's channels). When it drops, waiters poll until ioredis
-	 * has reconnected and subscribed again.
+	 * Where notifications come from: a process waiting for another's refresh is woken by a Redis message the
+	 * moment the new token set is stored or the lease released, instead of polling. Default: a connection of the
+	 * store's own, `client.duplicate()`, opened on the first wait and closed by `close()` or when `client` ends.
+	 * Pass a connection to share one among stores (any number of stores get one `message` listener on it; close it
+	 * yourself), or `false` to poll. A subscribed connection can run nothing else, so it cannot be `client`. When
+	 * it drops, waiters poll until ioredis has reconnected and subscribed again.
 	 */
-	subscriber?: Redis | Cluster;
+	subscriber?: Redis | Cluster | false;
 }
 
 // A record is a hash: `v` is its version, `d` the token set as JSON. A tombstone has `v` only.
@@ -98,7 +98,9 @@ export class RedisTokenStore implements TokenStore {
 	readonly #durability: { replicas: number; timeoutMs: number } | undefined;
 	#unwatchAll: () => void = () => {};
 	#closed = false;
-	/** Present only with a `subscriber`: waiters are woken by messages on each key's channel. */
+	/** The connection this store opened for notifications (the default), closed with the store. */
+	#ownSubscriber: Redis | Cluster | undefined;
+	/** Absent with `subscriber: false`: waiters are woken by messages on each key's channel. */
 	public readonly watch?: (key: string, listener: () => void) => () => void;
 
 	constructor(options: RedisTokenStoreOptions) {
@@ -123,31 +125,50 @@ export class RedisTokenStore implements TokenStore {
 		}
 		this.#durability = durability;
 		const { subscriber } = options;
-		if (subscriber !== undefined) {
-			if ((subscriber as unknown) === (options.client as unknown)) {
-				throw new TypeError(
-					"subscriber must be a connection of its own (client.duplicate()): a subscribed connection can run no other command",
-				);
-			}
-			const shared = sharedSubscriber(subscriber);
-			const stops = new Map<string, () => void>();
-			const listeners = new ChangeListeners({
-				onFirst: (key) =>
-					stops.set(
-						key,
-						shared.add(this.#channel(key), () => listeners.notify(key)),
-					),
-				onLast: (key) => {
-					stops.get(key)?.();
-					stops.delete(key);
-				},
-			});
-			this.watch = (key, listener) => (this.#closed ? () => {} : listeners.add(key, listener));
-			this.#unwatchAll = () => {
-				for (const stop of stops.values()) stop();
-				stops.clear();
-			};
+		if (subscriber === false) {
+			return;
 		}
+		if ((subscriber as unknown) === (options.client as unknown)) {
+			throw new TypeError(
+				"subscriber must be a connection of its own (client.duplicate()): a subscribed connection can run no other command",
+			);
+		}
+		let shared: SharedSubscriber | undefined;
+		const connection = () => {
+			if (shared !== undefined) return shared;
+			this.#ownSubscriber = subscriber === undefined ? this.#openSubscriber() : undefined;
+			shared = sharedSubscriber(subscriber ?? (this.#ownSubscriber as Redis | Cluster));
+			return shared;
+		};
+		const stops = new Map<string, () => void>();
+		const listeners = new ChangeListeners({
+			onFirst: (key) =>
+				stops.set(
+					key,
+					connection().add(this.#channel(key), () => listeners.notify(key)),
+				),
+			onLast: (key) => {
+				stops.get(key)?.();
+				stops.delete(key);
+			},
+		});
+		this.watch = (key, listener) => (this.#closed ? () => {} : listeners.add(key, listener));
+		this.#unwatchAll = () => {
+			for (const stop of stops.values()) stop();
+			stops.clear();
+		};
+	}
+
+	/**
+	 * The store's own notification connection: a duplicate of `client`, opened on the first wait. It ends with
+	 * `client` (a process that quits its client can exit) or with `close()`.
+	 */
+	#openSubscriber(): Redis | Cluster {
+		const own = this.#client.duplicate();
+		// A failing notification connection only costs polling; it must not crash the process with an unhandled error.
+		own.on("error", () => {});
+		this.#client.once("end", () => own.disconnect());
+		return own;
 	}
 
 	public async get(key: string, _options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
@@ -318,10 +339,16 @@ export class RedisTokenStore implements TokenStore {
 		return { keys: keys.filter((_, index) => live[index] === 1), cursor };
 	}
 
-	/** Lets go of this store's channels on a shared `subscriber`. The clients stay open: they are yours. */
+	/**
+	 * Lets go of this store's channels on a shared `subscriber`, and closes the notification connection the store
+	 * opened itself. `client`, and a `subscriber` you passed, stay open: they are yours.
+	 */
 	public async close(): Promise<void> {
 		this.#closed = true;
 		this.#unwatchAll();
+		const own = this.#ownSubscriber;
+		this.#ownSubscriber = undefined;
+		if (own !== undefined) await own.quit().catch(() => own.disconnect());
 	}
 
 	/**

@@ -14,6 +14,7 @@ import {
 } from "../../src/postgres/index.js";
 import { AtlassianEmulator, DEFAULT_CLIENT } from "../../src/testing/index.js";
 import { createPool, endPool, type RunningPostgres, startPostgres } from "../support/postgres-server.js";
+import { within } from "../support/raw-http-server.js";
 import { rejection } from "../support/rejection.js";
 import { describeRotationAcrossProcesses } from "../support/rotation-across-processes.js";
 
@@ -107,6 +108,33 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 			await listener.close();
 			await endPool(listenerPool);
 		}
+	});
+
+	it("listens on its pool without any option, on one connection taken on the first wait; pool.end() is not held by it", async () => {
+		const own = createPool(postgres.url, { max: 3 });
+		own.on("error", () => {});
+		const store = new PostgresTokenStore({ client: own, table: "default_listener" });
+		await store.ensureSchema();
+		const listening = async () =>
+			Number((await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%default_listener%'")).rows[0]?.n);
+		expect(await listening()).toBe(0);
+		let notified = 0;
+		store.watch?.("k", () => {
+			notified++;
+		});
+		await expect.poll(listening, { timeout: 5_000 }).toBe(1);
+		await new PostgresTokenStore({ client: pool, table: "default_listener", listener: false }).compareAndSet("k", 0, {
+			accessToken: "a",
+			refreshToken: "r",
+			expiresAt: 1,
+			scopes: [],
+			version: 1,
+		});
+		await expect.poll(() => notified, { timeout: 5_000 }).toBeGreaterThan(0);
+		// The app shuts down without closing the store: its pool ends all the same.
+		await within(endPool(own), 5_000, "pool.end()");
+		await expect.poll(listening, { timeout: 5_000 }).toBe(0);
+		expect(new PostgresTokenStore({ client: pool, listener: false }).watch).toBeUndefined();
 	});
 
 	it("any number of stores share one pgListener: one LISTEN per table, dropped by close() after the last store", async () => {

@@ -273,6 +273,38 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 		}
 	});
 
+	it("wakes waiters without any option, on a connection of its own opened on the first wait; close() closes it; subscriber: false polls", async () => {
+		const own = redis.client();
+		try {
+			const store = new RedisTokenStore({ client: own, prefix: "default-notify:" });
+			const connections = async () => (String(await client.call("CLIENT", "LIST")).match(/^id=/gm) ?? []).length;
+			const before = await connections();
+			const atlassian = new Atlassian("id", "secret", "https://app.example/cb", {
+				fetch: () => Promise.reject(new Error("the waiter must not refresh")),
+			});
+			// Polling after 500 ms at the latest: a wake-up well under that is the notification.
+			const waiter = new TokenManager(atlassian, { store, lockTtlMs: 30_000 });
+			const saved = await waiter.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 0 }));
+			expect(await connections()).toBe(before); // nothing opened before anyone waits
+			const lease = await store.acquireLease("conn", 30_000);
+			const waiting = waiter.getAccessToken("conn");
+			const subscribers = async () => Number(((await client.pubsub("NUMSUB", "default-notify:{conn}:changed")) as [string, number])[1]);
+			await expect.poll(subscribers, { timeout: 5_000 }).toBe(1);
+			// Let the waiter settle into a long backoff sleep, then finish the refresh elsewhere.
+			await new Promise((resolve) => setTimeout(resolve, 1_500));
+			const finishedAt = Date.now();
+			expect(await finishRefreshElsewhere(store, saved, lease)).toBe(true);
+			expect(await waiting).toBe("at-1");
+			expect(Date.now() - finishedAt).toBeLessThan(250);
+			expect(await connections()).toBe(before + 1);
+			await store.close();
+			await expect.poll(connections, { timeout: 5_000 }).toBe(before);
+			expect(new RedisTokenStore({ client: own, subscriber: false }).watch).toBeUndefined();
+		} finally {
+			own.disconnect();
+		}
+	});
+
 	it("refuses its own client as the subscriber", () => {
 		expect(() => new RedisTokenStore({ client, subscriber: client })).toThrow(/connection of its own/);
 	});

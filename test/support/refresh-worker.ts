@@ -6,7 +6,19 @@ import { Atlassian, TokenManager, type TokenStore } from "../../src/index.js";
 import { PostgresTokenStore } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 
-const { REDIS_PORT, CLUSTER_PORTS, POSTGRES_URL, TOKEN_SERVER, LOCK_TTL_MS, NAIVE, PREFIX, KEYS, CLIENT_ID, CLIENT_SECRET } = process.env;
+const {
+	REDIS_PORT,
+	CLUSTER_PORTS,
+	POSTGRES_URL,
+	TOKEN_SERVER,
+	LOCK_TTL_MS,
+	REFRESH_TIMEOUT_MS,
+	NAIVE,
+	PREFIX,
+	KEYS,
+	CLIENT_ID,
+	CLIENT_SECRET,
+} = process.env;
 
 function connect(): { store: TokenStore; close(): Promise<unknown> } {
 	if (POSTGRES_URL) {
@@ -30,7 +42,13 @@ const atlassian = new Atlassian(
 		hosts: { authorizationServer: TOKEN_SERVER as string, apiGateway: TOKEN_SERVER as string },
 	},
 );
-const manager = new TokenManager(atlassian, { store, lockTtlMs: Number(LOCK_TTL_MS), lockWaitMs: 30_000 });
+const manager = new TokenManager(atlassian, {
+	store,
+	lockTtlMs: Number(LOCK_TTL_MS),
+	lockWaitMs: 30_000,
+	// A killed holder's send is given up after this: the others wait it out (plus 5 s) before sending again.
+	refreshTimeoutMs: Number(REFRESH_TIMEOUT_MS ?? 10_000),
+});
 
 /**
  * NAIVE=1 plays a worker without cross-process coordination, as an app without this library's protocol would be

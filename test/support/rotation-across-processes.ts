@@ -76,6 +76,7 @@ export function describeRotationAcrossProcesses(backend: () => RotationBackend):
 							...backend().workerEnv(),
 							TOKEN_SERVER: origin,
 							LOCK_TTL_MS: String(LOCK_TTL_MS),
+							REFRESH_TIMEOUT_MS: String(LOCK_TTL_MS),
 							NAIVE: naive ? "1" : "0",
 							PREFIX: prefix,
 						},
