@@ -1,7 +1,9 @@
 // A Cloudflare Worker: the library runs on workerd as it is (fetch and Web Crypto). A Worker has no memory
 // that outlives a request, so the tokens go to a shared store: here any TokenStore, e.g. PostgresTokenStore
 // over Hyperdrive; the recipe takes it from a function of the environment.
-import { Atlassian, createLoginResponse, TokenManager, type TokenStore, validateLoginCallback } from "../src/index.js";
+import { Atlassian, createLoginResponse, MemoryTokenStore, TokenManager, type TokenStore, validateLoginCallback } from "../src/index.js";
+import { startLoopbackServer } from "../src/testing/index.js";
+import { isMain, runExample } from "./run-example.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -40,4 +42,20 @@ export function createWorker(storeFor: (env: Env) => TokenStore, atlassianOption
 			return new Response("Not found", { status: 404 });
 		},
 	};
+}
+
+// `npx tsx examples/cloudflare-worker.ts`: the Worker's fetch handler on Node (deploy it with wrangler).
+if (isMain(import.meta.url)) {
+	await runExample("Cloudflare Worker", (atlassian, _tokens, port, redirectURI) => {
+		const store = new MemoryTokenStore();
+		const worker = createWorker(() => store, {
+			hosts: { authorizationServer: new URL(atlassian.authorizationEndpoint).origin, apiGateway: atlassian.apiGateway },
+		});
+		const env: Env = {
+			ATLASSIAN_CLIENT_ID: process.env.ATLASSIAN_CLIENT_ID ?? "example-client",
+			ATLASSIAN_CLIENT_SECRET: process.env.ATLASSIAN_CLIENT_SECRET ?? "example-secret",
+			ATLASSIAN_REDIRECT_URI: redirectURI,
+		};
+		return startLoopbackServer((request) => worker.fetch(request, env), { port, hostname: "localhost" });
+	});
 }

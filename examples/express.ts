@@ -2,6 +2,7 @@
 // Responses, so sendWebResponse() sends them through `res`.
 import express from "express";
 import { type Atlassian, createLoginResponse, sendWebResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
+import { isMain, runExample } from "./run-example.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -37,4 +38,13 @@ export function createExpressApp(atlassian: Atlassian, tokens: TokenManager): ex
 	});
 
 	return app;
+}
+
+// `npx tsx examples/express.ts`
+if (isMain(import.meta.url)) {
+	await runExample(
+		"Express",
+		(atlassian, tokens, port) =>
+			new Promise((resolve) => createExpressApp(atlassian, tokens).listen(port, "localhost", () => resolve(undefined))),
+	);
 }

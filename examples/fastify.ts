@@ -2,6 +2,7 @@
 // reply.hijack() tells Fastify that the route sends its own response.
 import Fastify, { type FastifyInstance } from "fastify";
 import { type Atlassian, createLoginResponse, sendWebResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
+import { isMain, runExample } from "./run-example.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -38,4 +39,9 @@ export function createFastifyApp(atlassian: Atlassian, tokens: TokenManager): Fa
 	});
 
 	return app;
+}
+
+// `npx tsx examples/fastify.ts`
+if (isMain(import.meta.url)) {
+	await runExample("Fastify", (atlassian, tokens, port) => createFastifyApp(atlassian, tokens).listen({ port, host: "localhost" }));
 }

@@ -1,6 +1,8 @@
 // Hono: handlers take and return Web Requests and Responses, so the library's routes fit as they are.
 import { Hono } from "hono";
 import { type Atlassian, createLoginResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
+import { startLoopbackServer } from "../src/testing/index.js";
+import { isMain, runExample } from "./run-example.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -32,4 +34,11 @@ export function createHonoApp(atlassian: Atlassian, tokens: TokenManager): Hono 
 	});
 
 	return app;
+}
+
+// `npx tsx examples/hono.ts` (on Node through the loopback server of atlassian-3lo/testing; in production, @hono/node-server)
+if (isMain(import.meta.url)) {
+	await runExample("Hono", (atlassian, tokens, port) =>
+		startLoopbackServer(createHonoApp(atlassian, tokens).fetch, { port, hostname: "localhost" }),
+	);
 }

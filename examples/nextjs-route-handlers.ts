@@ -2,6 +2,8 @@
 // GET export of its own file: app/login/atlassian/route.ts, app/login/atlassian/callback/route.ts and
 // app/me/route.ts, with `atlassian` and `tokens` from a module of your own (lib/atlassian.ts).
 import { type Atlassian, createLoginResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
+import { startLoopbackServer } from "../src/testing/index.js";
+import { isMain, runExample } from "./run-example.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -34,4 +36,23 @@ export function createNextRouteHandlers(atlassian: Atlassian, tokens: TokenManag
 			return Response.json({ name: user.name });
 		},
 	};
+}
+
+// `npx tsx examples/nextjs-route-handlers.ts`: the three route files, served as Next.js would route them.
+if (isMain(import.meta.url)) {
+	await runExample("Next.js route handlers", (atlassian, tokens, port) => {
+		const routes = createNextRouteHandlers(atlassian, tokens);
+		const byPath: Record<string, (request: Request) => Promise<Response>> = {
+			"/login/atlassian": routes.login,
+			"/login/atlassian/callback": routes.callback,
+			"/me": routes.me,
+		};
+		return startLoopbackServer(
+			(request) => byPath[new URL(request.url).pathname]?.(request) ?? new Response("Not found", { status: 404 }),
+			{
+				port,
+				hostname: "localhost",
+			},
+		);
+	});
 }
