@@ -1,9 +1,7 @@
 // A Cloudflare Worker: the library runs on workerd as it is (fetch and Web Crypto). A Worker has no memory
 // that outlives a request, so the tokens go to a shared store: here any TokenStore, e.g. PostgresTokenStore
 // over Hyperdrive; the recipe takes it from a function of the environment.
-import { Atlassian, createLoginResponse, MemoryTokenStore, TokenManager, type TokenStore, validateLoginCallback } from "../src/index.js";
-import { startLoopbackServer } from "../src/testing/index.js";
-import { isMain, runExample } from "./run-example.js";
+import { Atlassian, createLoginResponse, TokenManager, type TokenStore, validateLoginCallback } from "../src/index.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -44,8 +42,11 @@ export function createWorker(storeFor: (env: Env) => TokenStore, atlassianOption
 	};
 }
 
-// `npx tsx examples/cloudflare-worker.ts`: the Worker's fetch handler on Node (deploy it with wrangler).
-if (isMain(import.meta.url)) {
+// Below: `npx tsx examples/cloudflare-worker.ts` runs this recipe on http://localhost:3000 (examples/run-example.ts).
+if (import.meta.filename === process.argv[1]) {
+	const { runExample } = await import("./run-example.js");
+	const { MemoryTokenStore } = await import("../src/index.js");
+	const { startLoopbackServer } = await import("../src/testing/index.js");
 	await runExample("Cloudflare Worker", (atlassian, _tokens, port, redirectURI) => {
 		const store = new MemoryTokenStore();
 		const worker = createWorker(() => store, {

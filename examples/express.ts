@@ -2,7 +2,6 @@
 // Responses, so sendWebResponse() sends them through `res`.
 import express from "express";
 import { type Atlassian, createLoginResponse, sendWebResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
-import { isMain, runExample } from "./run-example.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -40,8 +39,9 @@ export function createExpressApp(atlassian: Atlassian, tokens: TokenManager): ex
 	return app;
 }
 
-// `npx tsx examples/express.ts`
-if (isMain(import.meta.url)) {
+// Below: `npx tsx examples/express.ts` runs this recipe on http://localhost:3000 (examples/run-example.ts).
+if (import.meta.filename === process.argv[1]) {
+	const { runExample } = await import("./run-example.js");
 	await runExample(
 		"Express",
 		(atlassian, tokens, port) =>

@@ -2,7 +2,6 @@
 // reply.hijack() tells Fastify that the route sends its own response.
 import Fastify, { type FastifyInstance } from "fastify";
 import { type Atlassian, createLoginResponse, sendWebResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
-import { isMain, runExample } from "./run-example.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -41,7 +40,8 @@ export function createFastifyApp(atlassian: Atlassian, tokens: TokenManager): Fa
 	return app;
 }
 
-// `npx tsx examples/fastify.ts`
-if (isMain(import.meta.url)) {
+// Below: `npx tsx examples/fastify.ts` runs this recipe on http://localhost:3000 (examples/run-example.ts).
+if (import.meta.filename === process.argv[1]) {
+	const { runExample } = await import("./run-example.js");
 	await runExample("Fastify", (atlassian, tokens, port) => createFastifyApp(atlassian, tokens).listen({ port, host: "localhost" }));
 }

@@ -1,8 +1,6 @@
 // Hono: handlers take and return Web Requests and Responses, so the library's routes fit as they are.
 import { Hono } from "hono";
 import { type Atlassian, createLoginResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
-import { startLoopbackServer } from "../src/testing/index.js";
-import { isMain, runExample } from "./run-example.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -36,8 +34,10 @@ export function createHonoApp(atlassian: Atlassian, tokens: TokenManager): Hono 
 	return app;
 }
 
-// `npx tsx examples/hono.ts` (on Node through the loopback server of atlassian-3lo/testing; in production, @hono/node-server)
-if (isMain(import.meta.url)) {
+// Below: `npx tsx examples/hono.ts` runs this recipe on http://localhost:3000 (examples/run-example.ts).
+if (import.meta.filename === process.argv[1]) {
+	const { runExample } = await import("./run-example.js");
+	const { startLoopbackServer } = await import("../src/testing/index.js");
 	await runExample("Hono", (atlassian, tokens, port) =>
 		startLoopbackServer(createHonoApp(atlassian, tokens).fetch, { port, hostname: "localhost" }),
 	);

@@ -2,8 +2,6 @@
 // GET export of its own file: app/login/atlassian/route.ts, app/login/atlassian/callback/route.ts and
 // app/me/route.ts, with `atlassian` and `tokens` from a module of your own (lib/atlassian.ts).
 import { type Atlassian, createLoginResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
-import { startLoopbackServer } from "../src/testing/index.js";
-import { isMain, runExample } from "./run-example.js";
 
 const SCOPES = ["read:me", "offline_access"];
 
@@ -38,8 +36,10 @@ export function createNextRouteHandlers(atlassian: Atlassian, tokens: TokenManag
 	};
 }
 
-// `npx tsx examples/nextjs-route-handlers.ts`: the three route files, served as Next.js would route them.
-if (isMain(import.meta.url)) {
+// Below: `npx tsx examples/nextjs-route-handlers.ts` runs this recipe on http://localhost:3000 (examples/run-example.ts).
+if (import.meta.filename === process.argv[1]) {
+	const { runExample } = await import("./run-example.js");
+	const { startLoopbackServer } = await import("../src/testing/index.js");
 	await runExample("Next.js route handlers", (atlassian, tokens, port) => {
 		const routes = createNextRouteHandlers(atlassian, tokens);
 		const byPath: Record<string, (request: Request) => Promise<Response>> = {

@@ -2,15 +2,8 @@
 // PORT) and prints where to start. With ATLASSIAN_CLIENT_ID and ATLASSIAN_CLIENT_SECRET set, it signs in with
 // real Atlassian (register http://localhost:PORT/login/atlassian/callback as the app's callback URL); without,
 // with the offline emulator, as `npm run demo` does.
-import { pathToFileURL } from "node:url";
 import { Atlassian, MemoryTokenStore, TokenManager } from "../src/index.js";
 import { startAtlassianEmulator } from "../src/testing/index.js";
-
-/** True when `moduleURL` is the file node was asked to run (not a module a test imports). */
-export function isMain(moduleURL: string): boolean {
-	const entry = process.argv[1];
-	return entry !== undefined && pathToFileURL(entry).href === moduleURL;
-}
 
 /** Starts one recipe: `listen` serves it on `port` of localhost. */
 export async function runExample(
