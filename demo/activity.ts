@@ -3,6 +3,7 @@
 // token or secret reaches the page.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { FetchFunction } from "../src/index.js";
+import { sha256 } from "../src/oauth2/sha256.js";
 
 export interface RecordedRequest {
 	method: string;
@@ -48,8 +49,14 @@ export class ActivityLog {
 	}
 }
 
-/** A token as the page may show it: a short prefix and the length, never the token. */
+/**
+ * A token as the page may show it, never the token: a fingerprint (the first 6 hex digits of its SHA-256, which
+ * tells two tokens apart and reveals nothing of either) and its length. JWTs all begin alike, so a prefix cannot.
+ */
 export function redactedToken(token: string | null | undefined): string {
 	if (!token) return "—";
-	return `${token.slice(0, 10)}… (${token.length.toLocaleString("en-US")} characters)`;
+	const fingerprint = [...sha256(new TextEncoder().encode(token)).subarray(0, 3)]
+		.map((byte) => byte.toString(16).padStart(2, "0"))
+		.join("");
+	return `#${fingerprint} (${token.length.toLocaleString("en-US")} characters)`;
 }

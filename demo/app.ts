@@ -25,7 +25,7 @@ import {
 } from "../src/index.js";
 import type { AtlassianEmulator } from "../src/testing/index.js";
 import { ActivityLog, type RecordedRequest, redactedToken } from "./activity.js";
-import { escapeHTML, FAVICON_SVG, page } from "./layout.js";
+import { breakable, escapeHTML, FAVICON_SVG, page } from "./layout.js";
 
 export const DEMO_SCOPES = ["read:me", "offline_access", "read:jira-work", "write:jira-work", "read:jira-user"];
 const SESSION_COOKIE = "demo_session";
@@ -88,7 +88,7 @@ function requestTable(requests: RecordedRequest[]): string {
 	const rows = requests
 		.map(
 			(request) =>
-				`<tr><td>${escapeHTML(request.method)}</td><td>${escapeHTML(request.host)}</td><td><code>${escapeHTML(request.path)}</code></td><td class="${
+				`<tr><td>${escapeHTML(request.method)}</td><td>${breakable(request.host)}</td><td><code>${breakable(request.path)}</code></td><td class="${
 					typeof request.status === "number" && request.status < 400 ? "status-ok" : "status-bad"
 				}">${escapeHTML(request.status)}</td><td>${escapeHTML(request.ms)} ms</td></tr>`,
 		)
@@ -133,6 +133,12 @@ export function createDemoApp(options: DemoAppOptions): (request: Request) => Pr
 	}
 
 	async function home(session: Session | undefined, url: URL): Promise<Response> {
+		if (session === undefined && url.searchParams.get("reconnect") === "1") {
+			return page(
+				"Please sign in again",
+				`<div class="card panel error" id="error"><p>Atlassian refused this connection's refresh token (403 <code>invalid_grant</code>): the grant was revoked — by the user under "Connected apps", a password change, or an admin. <code>isReauthorizationRequired()</code> told the app that only a new sign-in helps; the library marked the connection so that no worker retries it.</p><p><a class="button" href="/login/atlassian">Sign in again</a></p></div>`,
+			);
+		}
 		if (session === undefined) {
 			const signedOut = url.searchParams.get("signed-out") === "1";
 			return page(
@@ -167,7 +173,7 @@ export function createDemoApp(options: DemoAppOptions): (request: Request) => Pr
 <table id="sites"><tr><th scope="col">Site</th><th scope="col">Cloud id</th></tr>${sites
 				.map(
 					(s) =>
-						`<tr><td>${s.id === site?.id ? '<span class="pill current">chosen</span> ' : ""}<a href="/?site=${encodeURIComponent(s.id)}">${escapeHTML(s.name)}</a><br><span class="small muted">${escapeHTML(s.url)}</span></td><td><code>${escapeHTML(s.id)}</code></td></tr>`,
+						`<tr><td>${s.id === site?.id ? '<span class="pill current">chosen</span> ' : ""}<a href="/?site=${encodeURIComponent(s.id)}">${escapeHTML(s.name)}</a><br><span class="small muted">${breakable(s.url)}</span></td><td><code>${breakable(s.id)}</code></td></tr>`,
 				)
 				.join("")}</table></section>
 ${await jiraPanel(session, site, sites)}
@@ -251,7 +257,7 @@ ${emulator ? drillsPanel() : ""}`,
 			)
 			.join("");
 		return `<section class="card" aria-labelledby="lifecycle-title" id="lifecycle"><h2 id="lifecycle-title">Token lifecycle</h2>
-<p class="small muted">Tokens stay on the server, in <code>${escapeHTML(store.constructor.name)}</code>. Every refresh rotates the refresh token; the old one is spent. The record is at version <span id="token-version">${escapeHTML(tokenSet?.version)}</span>; the access token expires at <time id="expires-at">${escapeHTML(new Date(tokenSet?.expiresAt ?? 0).toISOString())}</time>${clockOffsetMs > 0 ? ` (the demo's clock is ${clockOffsetMs / HOUR_MS} h ahead)` : ""}.</p>
+<p class="small muted">Tokens stay on the server, in <code>${escapeHTML(store.constructor.name)}</code>. Every refresh rotates the refresh token; the old one is spent. Each refresh writes two versions — first the fenced mark that the refresh token is being sent, then the new set — so the token sets below go v1, v3, v5. Access tokens are shown by a fingerprint (#, the start of their SHA-256), never in clear. The record is at version <span id="token-version">${escapeHTML(tokenSet?.version)}</span>; the access token expires at <time id="expires-at">${escapeHTML(new Date(tokenSet?.expiresAt ?? 0).toISOString())}</time>${clockOffsetMs > 0 ? ` (the demo's clock is ${clockOffsetMs / HOUR_MS} h ahead)` : ""}.</p>
 <table id="timeline"><tr><th scope="col">Version</th><th scope="col">Access token</th><th scope="col">Issued</th><th scope="col">Expires</th><th scope="col">Stored by</th></tr>${rows}</table>
 <p><form method="post" action="/refresh"><button class="button" type="submit">Refresh tokens</button></form>${
 			emulator
@@ -263,8 +269,8 @@ ${emulator ? drillsPanel() : ""}`,
 	function drillsPanel(): string {
 		return `<section class="card" aria-labelledby="drills-title"><h2 id="drills-title">Failure drills</h2>
 <p class="small muted">Make the emulator answer the way Atlassian does when things go wrong, and see what the library does.</p>
-<form method="post" action="/drill/rate-limit"><button class="button subtle" type="submit">429 with Retry-After</button></form>
-<form method="post" action="/drill/server-error"><button class="button subtle" type="submit">503 on refresh</button></form>
+<form method="post" action="/drill/rate-limit"><button class="button subtle" type="submit" data-busy="Jira answers 429: the library waits out Retry-After">429 with Retry-After</button></form>
+<form method="post" action="/drill/server-error"><button class="button subtle" type="submit" data-busy="Atlassian answers 503: the library resends the refresh token with backoff, about 6 s">503 on refresh</button></form>
 <form method="post" action="/drill/revoke"><button class="button danger" type="submit">Revoke the grant</button></form></section>`;
 	}
 
@@ -471,8 +477,22 @@ ${emulator ? drillsPanel() : ""}`,
 		},
 	};
 
+	// The sign-in's state cookie belongs to the callback's origin: a browser on http://127.0.0.1:3000 would set it
+	// there, and come back to http://localhost:3000 without it. Loopback aliases are sent to the callback's origin first.
+	const canonical = new URL(options.redirectURI);
+	const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
 	return async (request) => {
 		const url = new URL(request.url);
+		if (
+			request.method === "GET" &&
+			url.origin !== canonical.origin &&
+			LOOPBACK.has(url.hostname) &&
+			LOOPBACK.has(canonical.hostname) &&
+			url.port === canonical.port
+		) {
+			return redirect(`${canonical.origin}${url.pathname}${url.search}`);
+		}
 		const sessionId = readCookie(request, SESSION_COOKIE);
 		const session = sessionId === null ? undefined : sessions.get(sessionId);
 		const route = `${request.method} ${url.pathname}`;
@@ -500,11 +520,8 @@ ${emulator ? drillsPanel() : ""}`,
 			if (session && sessionId && isReauthorizationRequired(error)) {
 				await tokens.delete(session.connection).catch(() => {});
 				sessions.delete(sessionId);
-				return page(
-					"Please sign in again",
-					`<div class="card panel error" id="error"><p>Atlassian refused this connection's refresh token (403 <code>invalid_grant</code>): the grant was revoked — by the user under "Connected apps", a password change, or an admin. <code>isReauthorizationRequired()</code> told the app that only a new sign-in helps; the library marked the connection so that no worker retries it.</p><p><a class="button" href="/login/atlassian">Sign in again</a></p></div>`,
-					{ status: 401, headers: { "Set-Cookie": `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax` } },
-				);
+				// Redirected (303), so that a reload of the page shown next does not send the POST again.
+				return redirect("/?reconnect=1", { "Set-Cookie": `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax` });
 			}
 			console.error(error);
 			return page("Something went wrong", `<div class="card panel error"><p>${escapeHTML(describeError(error))}</p></div>`, {

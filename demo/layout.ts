@@ -8,7 +8,7 @@ header.top a{color:#fff;text-decoration:none;font-weight:600}header.top .spacer{
 .inner{max-width:64rem;margin:0 auto;padding:.75rem 1rem}
 main{max-width:64rem;margin:0 auto;padding:1rem}
 h1{font-size:1.75rem;line-height:1.2;margin:1rem 0 .5rem}h2{font-size:1.125rem;margin:0 0 .75rem}
-.card{background:#fff;border-radius:8px;box-shadow:0 1px 2px rgba(9,30,66,.25);padding:1.25rem;margin:0 0 1rem;overflow-x:auto}
+.card{background:#fff;border-radius:8px;box-shadow:0 1px 2px rgba(9,30,66,.25);padding:1.25rem;margin:0 0 1rem;min-width:0}
 .grid{display:grid;gap:1rem;grid-template-columns:1fr}@media(min-width:900px){.grid{grid-template-columns:1fr 1fr}}
 .lead{font-size:1.125rem;color:#42526e;max-width:40rem}
 .button{display:inline-block;font:inherit;font-weight:600;padding:.5rem 1rem;border-radius:4px;border:0;cursor:pointer;text-decoration:none;background:#0052cc;color:#fff;margin:.25rem .5rem .25rem 0}
@@ -20,7 +20,7 @@ form{display:inline}
 table{border-collapse:collapse;width:100%;font-size:.9375rem}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #dfe1e6;vertical-align:top}
 th{color:#5e6c84;font-weight:600;font-size:.8125rem;text-transform:uppercase;letter-spacing:.02em}
 #issues code,#projects code{white-space:nowrap}
-code{font:.875em ui-monospace,SFMono-Regular,Menlo,monospace;background:#f4f5f7;padding:0 .25rem;border-radius:3px;word-break:break-all}
+code{font:.875em ui-monospace,SFMono-Regular,Menlo,monospace;background:#f4f5f7;padding:0 .25rem;border-radius:3px;overflow-wrap:break-word}
 .muted{color:#5e6c84}.small{font-size:.875rem}
 .user{display:flex;align-items:center;gap:.75rem}.user img{border-radius:50%}
 .panel{border-left:4px solid #0052cc;background:#deebff}.panel.success{border-color:#00875a;background:#e3fcef}
@@ -30,7 +30,16 @@ code{font:.875em ui-monospace,SFMono-Regular,Menlo,monospace;background:#f4f5f7;
 label{font-weight:600;margin-right:.5rem}select,input[type=text]{font:inherit;padding:.35rem .5rem;border:2px solid #dfe1e6;border-radius:4px;max-width:100%}
 .pill{display:inline-block;font-size:.75rem;font-weight:700;padding:0 .4rem;border-radius:3px;background:#dfe1e6;color:#42526e;text-transform:uppercase}
 .pill.current{background:#00875a;color:#fff}
-@media(max-width:600px){#timeline th:nth-child(3),#timeline td:nth-child(3){display:none}header.top .inner{gap:.5rem}}`;
+#busy{font-weight:600}#busy:empty{display:none}
+@media(max-width:600px){#timeline th:nth-child(3),#timeline td:nth-child(3),table.requests th:nth-child(2),table.requests td:nth-child(2),table.requests th:nth-child(5),table.requests td:nth-child(5){display:none}header.top .inner{gap:.5rem}main{padding:.5rem}.card{padding:1rem .75rem}th,td{padding:.35rem .3rem}}`;
+
+/** HTML for an identifier, a path or a URL: escaped, and allowed to wrap only after / ? & = - (never mid-word). */
+export function breakable(value: unknown): string {
+	return escapeHTML(value).replace(/([/?&=-])/g, "$1<wbr>");
+}
+
+// While a form's action runs on the server (a drill can take seconds: the library is retrying), say so.
+const BUSY_SCRIPT = `<script>document.addEventListener("submit",function(e){var b=e.target.querySelector("button");if(!b||b.disabled)return;b.disabled=true;b.setAttribute("aria-busy","true");var s=document.getElementById("busy");if(s)s.textContent=(b.dataset.busy||"Working")+"…";});</script>`;
 
 export function escapeHTML(value: unknown): string {
 	return String(value ?? "").replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
@@ -45,7 +54,7 @@ export function page(title: string, body: string, options: { status?: number; he
 			? `<span>${escapeHTML(options.signedIn)}</span><form method="post" action="/logout"><button class="button subtle" type="submit">Sign out</button></form>`
 			: ""
 	}</div></header>
-<main><h1>${escapeHTML(title)}</h1>${body}</main></body></html>`;
+<main><h1>${escapeHTML(title)}</h1><p id="busy" class="small" role="status" aria-live="polite"></p>${body}</main>${BUSY_SCRIPT}</body></html>`;
 	const headers = new Headers(options.headers);
 	headers.set("Content-Type", "text/html; charset=utf-8");
 	headers.set("Cache-Control", "no-store");
