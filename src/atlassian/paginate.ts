@@ -98,15 +98,18 @@ async function fetchPage(
 	timeoutMs: number,
 ): Promise<{ body: unknown; headers: Headers }> {
 	const { signal, clear } = deadlineSignal(timeoutMs, options.signal, "The page was not read");
-	let secrets: readonly string[] = [];
+	let response: Response | undefined;
 	try {
-		const response = await fetchFunction(url, { headers: options.headers, signal });
-		secrets = secretsOf(response);
+		response = await fetchFunction(url, { headers: options.headers, signal });
 		const text = await readBodyText(response, { maxBytes, signal });
-		const body = processGatewayResponse({ status: response.status, headers: response.headers, json: parseJson(text), secrets });
+		const json = parseJson(text);
+		// The request's secrets are worked out only for an answer that can become an error.
+		const secrets = response.ok && json !== undefined ? [] : secretsOf(response);
+		const body = processGatewayResponse({ status: response.status, headers: response.headers, json, secrets });
 		return { body, headers: response.headers };
 	} catch (error) {
-		throw signal.aborted && error === signal.reason ? new ArcticFetchError(redactCause(error, secrets)) : error;
+		if (!(signal.aborted && error === signal.reason)) throw error;
+		throw new ArcticFetchError(redactCause(error, response === undefined ? [] : secretsOf(response)));
 	} finally {
 		clear();
 	}

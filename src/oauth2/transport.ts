@@ -104,7 +104,8 @@ export async function sendForResponse(
 ): Promise<Response> {
 	try {
 		const response = await withDeadline(transport, options?.signal, true, (signal) => fetchOnce(request, transport, signal));
-		sentSecrets.set(response, requestSecrets(transport, request.credentials));
+		// Worked out only if a reader of its body needs them (an error page): not on every call.
+		sentSecrets.set(response, { transport, credentials: request.credentials });
 		return response;
 	} catch (error) {
 		throw new ArcticFetchError(redactCause(error, requestSecrets(transport, request.credentials)));
@@ -112,11 +113,12 @@ export async function sendForResponse(
 }
 
 /** The secrets of the request each `sendForResponse` response answers, so whoever reads its body later can redact them. */
-const sentSecrets = new WeakMap<Response, readonly string[]>();
+const sentSecrets = new WeakMap<Response, { transport: Transport; credentials: readonly (string | null)[] }>();
 
 /** The secrets of the request `response` answers, if this module sent it; none otherwise. */
 export function secretsOf(response: Response): readonly string[] {
-	return sentSecrets.get(response) ?? [];
+	const sent = sentSecrets.get(response);
+	return sent === undefined ? [] : requestSecrets(sent.transport, sent.credentials);
 }
 
 /** True for a body fetch can only send once, as a stream (a `ReadableStream`, or an async iterable as Node's fetch takes). */
