@@ -3,7 +3,7 @@
 // token or secret reaches the page.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { FetchFunction } from "../src/index.js";
-import { sha256 } from "../src/oauth2/sha256.js";
+import { sha256 } from "../src/internal/sha256.js";
 
 export interface RecordedRequest {
 	method: string;

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../oauth2/json.js";
+import { isJsonObject } from "../internal/json.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import type { AtlassianConfiguration } from "./configuration.js";
 import { getResource, hasStrings } from "./resource-request.js";

@@ -1,8 +1,9 @@
-import { deadlineSignal } from "../oauth2/abortable.js";
+import { deadlineSignal } from "../internal/abortable.js";
+import { parseJson } from "../internal/json.js";
+import { sleep } from "../internal/sleep.js";
+import { checkTimerDuration } from "../internal/timer-duration.js";
 import { ArcticFetchError } from "../oauth2/errors.js";
-import { parseJson } from "../oauth2/json.js";
 import { redactCause } from "../oauth2/redaction.js";
-import { checkTimerDuration } from "../oauth2/timer-duration.js";
 import { type FetchFunction, isStreamedBody, type RequestOptions, readBodyText, sendForResponse } from "../oauth2/transport.js";
 import { isScopeMismatch, retryAfterSeconds } from "./api-error.js";
 import type { Atlassian } from "./atlassian.js";
@@ -93,7 +94,7 @@ export function createAtlassianFetch(
 			}
 			discard(response);
 			options.onRetry?.({ attempt: attempt + 1, delayMs, status: response.status, url });
-			await sleep(delayMs, signal, [accessToken]);
+			await waitToRetry(delayMs, signal, [accessToken]);
 			waitedMs += delayMs;
 		}
 	};
@@ -195,20 +196,11 @@ function discard(response: Response): void {
 	response.body?.cancel().catch(() => {});
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined, secrets: string[]): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) {
-			reject(new ArcticFetchError(redactCause(signal.reason, secrets)));
-			return;
-		}
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(new ArcticFetchError(redactCause(signal?.reason, secrets)));
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener("abort", onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener("abort", onAbort, { once: true });
-	});
+/** Waits out a retry delay; the caller's abort ends the wait with an `ArcticFetchError` whose cause holds no token. */
+async function waitToRetry(ms: number, signal: AbortSignal | undefined, secrets: string[]): Promise<void> {
+	try {
+		await sleep(ms, signal);
+	} catch (reason) {
+		throw new ArcticFetchError(redactCause(reason, secrets));
+	}
 }

@@ -1,4 +1,4 @@
-import { isLoopbackHostname } from "../oauth2/loopback.js";
+import { isLoopbackHostname } from "../internal/loopback.js";
 
 /** Which Atlassian cloud a client talks to. */
 export type AtlassianCloud = "commercial" | "us-gov-mod";

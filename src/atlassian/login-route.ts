@@ -1,5 +1,5 @@
+import { isLoopbackHostname } from "../internal/loopback.js";
 import { AuthorizationCallbackError, validateAuthorizationCallback } from "../oauth2/callback.js";
-import { isLoopbackHostname } from "../oauth2/loopback.js";
 import { generateCodeVerifier } from "../oauth2/pkce.js";
 import { generateState } from "../oauth2/state.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";

@@ -1,8 +1,8 @@
-import { deadlineSignal } from "../oauth2/abortable.js";
+import { deadlineSignal } from "../internal/abortable.js";
+import { isJsonObject, parseJson } from "../internal/json.js";
+import { checkTimerDuration } from "../internal/timer-duration.js";
 import { ArcticFetchError } from "../oauth2/errors.js";
-import { isJsonObject, parseJson } from "../oauth2/json.js";
 import { redactCause } from "../oauth2/redaction.js";
-import { checkTimerDuration } from "../oauth2/timer-duration.js";
 import { type FetchFunction, type RequestOptions, readBodyText, secretsOf } from "../oauth2/transport.js";
 import { processGatewayResponse } from "./resource-request.js";
 

@@ -1,4 +1,4 @@
-import { constantTimeEqual } from "./constant-time.js";
+import { constantTimeEqual } from "../internal/constant-time.js";
 import { OAuth2RequestError } from "./errors.js";
 
 export type AuthorizationCallbackFailure =

@@ -1,6 +1,7 @@
 /** Classifiers of the OAuth endpoints' responses, one per endpoint: each turns a `ReceivedResponse` into a result or a typed error. */
+
+import { isJsonObject } from "../internal/json.js";
 import { OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "./errors.js";
-import { isJsonObject } from "./json.js";
 import { redactData } from "./redaction.js";
 import { OAuth2Tokens } from "./tokens.js";
 import type { ReceivedResponse } from "./transport.js";

@@ -1,6 +1,6 @@
-import { encodeBase64urlNoPadding } from "./base64url.js";
-import { randomBytes } from "./random.js";
-import { sha256 } from "./sha256.js";
+import { encodeBase64urlNoPadding } from "../internal/base64url.js";
+import { randomBytes } from "../internal/random.js";
+import { sha256 } from "../internal/sha256.js";
 
 /** RFC 7636 code challenge methods. */
 export enum CodeChallengeMethod {

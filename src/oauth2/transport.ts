@@ -2,11 +2,11 @@
  * The only module that talks to the network. Every request this package sends (token endpoint,
  * revocation, Atlassian's APIs) goes through `send()` or `sendForResponse()`, under one `Transport`.
  */
-import { abortable } from "./abortable.js";
+import { abortable } from "../internal/abortable.js";
+import { parseJson } from "../internal/json.js";
+import { checkTimerDuration } from "../internal/timer-duration.js";
 import { ArcticFetchError, UnexpectedResponseError } from "./errors.js";
-import { parseJson } from "./json.js";
 import { redactCause, secretEncodings } from "./redaction.js";
-import { checkTimerDuration } from "./timer-duration.js";
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 

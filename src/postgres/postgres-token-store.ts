@@ -1,3 +1,4 @@
+import { abortable } from "../internal/abortable.js";
 import { ChangeListeners } from "../tokens/change-listeners.js";
 import { checkTokenKey } from "../tokens/token-key.js";
 import {
@@ -304,22 +305,8 @@ export class PostgresTokenStore implements TokenStore {
 	 * late one cannot overwrite newer data.
 	 */
 	async #query(text: string, params: unknown[], signal: AbortSignal | undefined): Promise<Record<string, unknown>[]> {
-		if (signal === undefined) {
-			return (await this.#client.query(text, params)).rows;
-		}
-		signal.throwIfAborted();
-		let onAbort: (() => void) | undefined;
-		const aborted = new Promise<never>((_, reject) => {
-			onAbort = () => reject(signal.reason);
-			signal.addEventListener("abort", onAbort, { once: true });
-		});
-		const running = this.#client.query(text, params);
-		running.catch(() => {});
-		try {
-			return (await Promise.race([running, aborted])).rows;
-		} finally {
-			signal.removeEventListener("abort", onAbort as () => void);
-		}
+		signal?.throwIfAborted();
+		return (await abortable(this.#client.query(text, params), signal, (aborted) => aborted.reason)).rows;
 	}
 }
 

@@ -1,4 +1,4 @@
-import { encodeBase64urlNoPadding } from "../oauth2/base64url.js";
+import { encodeBase64urlNoPadding } from "../internal/base64url.js";
 import { CodeChallengeMethod, createCodeChallenge } from "../oauth2/pkce.js";
 import { consentPage, errorPage } from "./consent-page.js";
 import { DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER, type EmulatedClient, type EmulatedSite, type EmulatedUser } from "./fixtures.js";

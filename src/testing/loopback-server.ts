@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isLoopbackHostname } from "../oauth2/loopback.js";
+import { isLoopbackHostname } from "../internal/loopback.js";
 
 export type WebHandler = (request: Request) => Response | Promise<Response>;
 

@@ -1,6 +1,6 @@
 import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
-import { encodeBase64urlNoPadding } from "../oauth2/base64url.js";
-import { sha256 } from "../oauth2/sha256.js";
+import { encodeBase64urlNoPadding } from "../internal/base64url.js";
+import { sha256 } from "../internal/sha256.js";
 import type { StoredTokenSet, TokenStore, TokenStoreCallOptions } from "./token-store.js";
 
 /** Sealed by this version: `a3lo.v2.<key id>.<base64url(iv ‖ ciphertext)>`, the whole record authenticated. */

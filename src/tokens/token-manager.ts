@@ -1,8 +1,9 @@
-import { deadlineSignal } from "../oauth2/abortable.js";
+import { abortable, deadlineSignal } from "../internal/abortable.js";
+import { sleep } from "../internal/sleep.js";
+import { checkTimerDuration, MAX_TIMER_MS } from "../internal/timer-duration.js";
 import { ArcticFetchError, OAuth2RequestError } from "../oauth2/errors.js";
 import { isReauthorizationRequired } from "../oauth2/reauthorization.js";
 import { redactCause } from "../oauth2/redaction.js";
-import { checkTimerDuration, MAX_TIMER_MS } from "../oauth2/timer-duration.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import { AccessTokenCache } from "./access-token-cache.js";
@@ -380,7 +381,8 @@ export class TokenManager {
 			);
 			this.#inFlight.set(key, pending);
 		}
-		return signal === undefined ? pending : untilAborted(pending, signal);
+		// The caller stops waiting when its signal aborts; the refresh itself carries on.
+		return abortable(pending, signal, abortError);
 	}
 
 	/** True when `current` already answers the caller: another process refreshed after we looked, or (not forced) it is fresh. */
@@ -852,16 +854,7 @@ function reauthorizationError(): OAuth2RequestError {
 	);
 }
 
-function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** `pending`, or an `ArcticFetchError` as soon as `signal` aborts, whichever comes first; `pending` itself carries on. */
-function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-	let onAbort: () => void = () => {};
-	const aborted = new Promise<never>((_, reject) => {
-		onAbort = () => reject(new ArcticFetchError(redactCause(signal.reason, [])));
-		signal.addEventListener("abort", onAbort, { once: true });
-	});
-	return Promise.race([pending, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
+/** A caller's abort, as this package reports it: an `ArcticFetchError` whose cause is a sanitized copy of the reason. */
+function abortError(signal: AbortSignal): ArcticFetchError {
+	return new ArcticFetchError(redactCause(signal.reason, []));
 }

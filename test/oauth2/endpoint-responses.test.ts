@@ -8,9 +8,9 @@ import {
 	OAuth2Tokens,
 	UnexpectedErrorResponseBodyError,
 	UnexpectedResponseError,
-} from "../src/index.js";
-import { useMswServer } from "./support/msw.js";
-import { rejection } from "./support/rejection.js";
+} from "../../src/index.js";
+import { useMswServer } from "../support/msw.js";
+import { rejection } from "../support/rejection.js";
 
 const server = useMswServer();
 const SECRET = "s3cr3t-Xy9_client-secret";

@@ -1,7 +1,7 @@
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
-import { OAuth2Client } from "../src/index.js";
-import { useMswServer } from "./support/msw.js";
+import { OAuth2Client } from "../../src/index.js";
+import { useMswServer } from "../support/msw.js";
 
 const server = useMswServer();
 const TOKEN_ENDPOINT = "https://idp.example/oauth/token";

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { constantTimeEqual } from "../../src/oauth2/constant-time.js";
+import { constantTimeEqual } from "../../src/internal/constant-time.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

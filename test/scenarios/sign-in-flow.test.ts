@@ -1,8 +1,8 @@
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Atlassian, createGatewayURL, createLoginResponse, validateLoginCallback } from "../src/index.js";
-import { AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER } from "../src/testing/index.js";
-import { createAtlassianHandlers } from "../src/testing/msw.js";
+import { Atlassian, createGatewayURL, createLoginResponse, validateLoginCallback } from "../../src/index.js";
+import { AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER } from "../../src/testing/index.js";
+import { createAtlassianHandlers } from "../../src/testing/msw.js";
 
 // The whole sign-in through the route helpers, against Atlassian's real URLs answered by msw:
 // start → redirect URL → consent → callback → tokens → user → sites → a gateway URL.

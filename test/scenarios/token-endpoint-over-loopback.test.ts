@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArcticFetchError, Atlassian, OAuth2RequestError, UnexpectedResponseError } from "../src/index.js";
-import { rejection } from "./support/rejection.js";
+import { ArcticFetchError, Atlassian, OAuth2RequestError, UnexpectedResponseError } from "../../src/index.js";
+import { rejection } from "../support/rejection.js";
 
 // Real HTTP on 127.0.0.1: what undici does with sockets (resets, slow peers, huge bodies) is not what a mock does.
 type Route = (request: IncomingMessage, response: ServerResponse) => void;

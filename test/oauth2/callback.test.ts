@@ -6,7 +6,7 @@ import {
 	OAuth2RequestError,
 	UnexpectedResponseError,
 	validateAuthorizationCallback,
-} from "../src/index.js";
+} from "../../src/index.js";
 
 const STATE = "Zx4b8QmzkRVmNfoh4VMiwwn6v8sKbIflcg0M3T5RUGk";
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { OAuth2Tokens } from "../src/index.js";
+import { OAuth2Tokens } from "../../src/index.js";
 
 describe("OAuth2Tokens", () => {
 	afterEach(() => {

@@ -8,9 +8,9 @@ import {
 	OAuth2RequestError,
 	UnexpectedErrorResponseBodyError,
 	UnexpectedResponseError,
-} from "../src/index.js";
-import { useMswServer } from "./support/msw.js";
-import { rejection } from "./support/rejection.js";
+} from "../../src/index.js";
+import { useMswServer } from "../support/msw.js";
+import { rejection } from "../support/rejection.js";
 
 const server = useMswServer();
 const SECRET = "Zq8-secret_value/with+chars=";

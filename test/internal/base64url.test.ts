@@ -1,7 +1,7 @@
 import { encodeBase64urlNoPadding as reference } from "@oslojs/encoding";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { encodeBase64urlNoPadding } from "../../src/oauth2/base64url.js";
+import { encodeBase64urlNoPadding } from "../../src/internal/base64url.js";
 
 it("encodes base64url without padding (RFC 4648 §5 test vectors)", () => {
 	const vectors: [string, string][] = [

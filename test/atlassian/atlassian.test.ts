@@ -1,7 +1,7 @@
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
-import { Atlassian, OAuth2Client } from "../src/index.js";
-import { useMswServer } from "./support/msw.js";
+import { Atlassian, OAuth2Client } from "../../src/index.js";
+import { useMswServer } from "../support/msw.js";
 
 const server = useMswServer();
 const REDIRECT_URI = "https://app.example/login/atlassian/callback";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client } from "../src/index.js";
+import { CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client } from "../../src/index.js";
 
 describe("generateState / generateCodeVerifier", () => {
 	it("returns 43 base64url characters from 32 random bytes", () => {

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { CodeChallengeMethod } from "../../src/index.js";
+import { sha256 } from "../../src/internal/sha256.js";
 import { createCodeChallenge } from "../../src/oauth2/pkce.js";
-import { sha256 } from "../../src/oauth2/sha256.js";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 const text = (value: string) => new TextEncoder().encode(value);

@@ -3,7 +3,7 @@
 // README's "Migrating from Arctic" section lists a deliberate difference. Checked here side by side.
 import * as arctic from "arctic";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import * as ours from "../src/index.js";
+import * as ours from "../../src/index.js";
 
 // ---- Types: every public member of Arctic's classes exists in ours, accepts Arctic's arguments and
 // returns something usable where Arctic's result was expected. (TypeScript `private` members are not
