@@ -1,12 +1,4 @@
 export { CorruptTokenRecordError } from "../tokens/errors.js";
-export {
-	DEFAULT_TOKEN_TABLE,
-	type PgListenerClient,
-	type PgListenerPool,
-	type PostgresClient,
-	type PostgresListener,
-	PostgresTokenStore,
-	type PostgresTokenStoreOptions,
-	pgListener,
-	tokenTableSQL,
-} from "./postgres-token-store.js";
+export { type PgListenerClient, type PgListenerPool, type PostgresListener, pgListener } from "./pg-listener.js";
+export { type PostgresClient, PostgresTokenStore, type PostgresTokenStoreOptions } from "./postgres-token-store.js";
+export { DEFAULT_TOKEN_TABLE, tokenTableSQL } from "./schema.js";

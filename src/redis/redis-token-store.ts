@@ -11,6 +11,16 @@ import {
 	type TokenStoreCallOptions,
 	type TokenStoreLease,
 } from "../tokens/token-store.js";
+import {
+	ACQUIRE_SCRIPT,
+	COMPARE_AND_SET_SCRIPT,
+	DELETE_SCRIPT,
+	FORGET_IDLE_SCRIPT,
+	GET_VERSION_SCRIPT,
+	RELEASE_SCRIPT,
+	RENEW_SCRIPT,
+} from "./scripts.js";
+import { type SharedSubscriber, sharedSubscriber } from "./shared-subscriber.js";
 
 export interface RedisTokenStoreOptions {
 	/** An ioredis client — e.g. the one your BullMQ queues already use — or an ioredis `Cluster`. */
@@ -39,47 +49,6 @@ export interface RedisTokenStoreOptions {
 	 */
 	subscriber?: Redis | Cluster | false;
 }
-
-// A record is a hash: `v` is its version, `d` the token set as JSON. A tombstone has `v` only.
-// Anything else under the key (a foreign or 0.1-era string) counts as version 0, so a new sign-in replaces it.
-const READ_VERSION = `local version = 0
-local kind = redis.call("TYPE", KEYS[1]).ok
-if kind == "hash" then version = tonumber(redis.call("HGET", KEYS[1], "v")) or 0 end`;
-
-const GET_VERSION_SCRIPT = `${READ_VERSION}
-return version`;
-
-// Fenced write: lands only if the version is still the one the writer read. Then it tells waiters (ARGV[5]).
-const COMPARE_AND_SET_SCRIPT = `${READ_VERSION}
-if version ~= tonumber(ARGV[1]) then return 0 end
-redis.call("DEL", KEYS[1])
-redis.call("HSET", KEYS[1], "v", ARGV[2], "d", ARGV[3])
-redis.call("PEXPIRE", KEYS[1], ARGV[4])
-redis.call("PUBLISH", ARGV[5], "written")
-return 1`;
-
-// Versioned delete: a tombstone one version higher, so a refresh in flight cannot write the connection back.
-const DELETE_SCRIPT = `${READ_VERSION}
-if kind == "none" or (kind == "hash" and redis.call("HEXISTS", KEYS[1], "d") == 0) then return 0 end
-redis.call("DEL", KEYS[1])
-redis.call("HSET", KEYS[1], "v", version + 1)
-redis.call("PEXPIRE", KEYS[1], ARGV[1])
-redis.call("PUBLISH", ARGV[2], "deleted")
-return 1`;
-
-// Drops an index entry only while it still has the score it was read with: a record written again meanwhile keeps its new one.
-const FORGET_IDLE_SCRIPT = `if redis.call("ZSCORE", KEYS[1], ARGV[1]) == ARGV[2] then return redis.call("ZREM", KEYS[1], ARGV[1]) end
-return 0`;
-
-// SET NX PX as a script, so that durability can follow it with WAIT like every other write.
-const ACQUIRE_SCRIPT = `if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 else return 0 end`;
-// Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
-const RENEW_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
-// Owner-checked like renew; then it tells waiters the lease is free (ARGV[2]).
-const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call("del", KEYS[1])
-redis.call("PUBLISH", ARGV[2], "released")
-return 1`;
 
 /**
  * A `TokenStore` on Redis, shared by every process. Each connection's keys share a hash tag, so every
@@ -391,50 +360,6 @@ export class RedisTokenStore implements TokenStore {
 	#indexKey(): string {
 		return `${this.#prefix}issued-at`;
 	}
-}
-
-/**
- * One `message` listener per subscriber connection, whatever the number of stores on it: each channel maps to
- * the callbacks of the stores watching it, and the connection subscribes on a channel's first and
- * unsubscribes on its last. The listener goes when the last channel does.
- */
-interface SharedSubscriber {
-	add(channel: string, callback: () => void): () => void;
-}
-
-const sharedSubscribers = new WeakMap<object, SharedSubscriber>();
-
-function sharedSubscriber(subscriber: Redis | Cluster): SharedSubscriber {
-	const existing = sharedSubscribers.get(subscriber);
-	if (existing !== undefined) {
-		return existing;
-	}
-	const channels = new Map<string, Set<() => void>>();
-	const onMessage = (channel: string) => {
-		for (const callback of channels.get(channel) ?? []) callback();
-	};
-	const shared: SharedSubscriber = {
-		add(channel, callback) {
-			if (channels.size === 0) subscriber.on("message", onMessage);
-			let callbacks = channels.get(channel);
-			if (callbacks === undefined) {
-				callbacks = new Set();
-				channels.set(channel, callbacks);
-				// A lost subscription only costs polling.
-				subscriber.subscribe(channel).catch(() => {});
-			}
-			const entry = () => callback();
-			callbacks.add(entry);
-			return () => {
-				if (!callbacks.delete(entry) || callbacks.size > 0) return;
-				channels.delete(channel);
-				subscriber.unsubscribe(channel).catch(() => {});
-				if (channels.size === 0) subscriber.off("message", onMessage);
-			};
-		},
-	};
-	sharedSubscribers.set(subscriber, shared);
-	return shared;
 }
 
 function isCluster(client: Redis | Cluster): client is Cluster {

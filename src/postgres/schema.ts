@@ -1,0 +1,56 @@
+/** The table PostgresTokenStore keeps, and its name, checked and quoted so it can never carry SQL. */
+
+export const DEFAULT_TOKEN_TABLE = "atlassian_token_sets";
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** The table name, checked and double-quoted part by part, so it can never carry SQL. */
+export function quotedTable(table: string): { name: string; idleIndexName: string } {
+	const parts = table.split(".");
+	if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
+		throw new TypeError(`table must be a Postgres identifier, optionally schema-qualified (letters, digits, _), got "${table}"`);
+	}
+	const last = parts.at(-1) as string;
+	return {
+		name: parts.map((part) => `"${part}"`).join("."),
+		idleIndexName: `"${last.slice(0, 50)}_idle"`,
+	};
+}
+
+export function schemaStatements(table: string): string[] {
+	const { name, idleIndexName } = quotedTable(table);
+	return [
+		`CREATE TABLE IF NOT EXISTS ${name} (
+	-- One row per connection (TokenManager key).
+	key text PRIMARY KEY,
+	-- Every write is a compare-and-set on it; it never goes back, across deletes too.
+	version bigint NOT NULL DEFAULT 0,
+	-- The token set as JSON (without its version); NULL for a deleted connection (a tombstone) or a lease-only row.
+	token_set text,
+	-- When the refresh token was issued, epoch ms: the keep-alive index (Atlassian ends refresh tokens unused for 90 days).
+	-- NULL when the connection cannot be kept alive: deleted, or marked for re-authorization.
+	issued_at bigint,
+	-- The refresh lease: who holds it, and until when (the database's clock, so hosts' clocks cannot disagree).
+	lease_owner text,
+	lease_expires_at timestamptz,
+	updated_at timestamptz NOT NULL DEFAULT now()
+)`,
+		// (issued_at, key): keepAlive() pages through it with a row comparison. (0.2 had "…_issued_at" on
+		// issued_at alone; it may be dropped.)
+		`CREATE INDEX IF NOT EXISTS ${idleIndexName} ON ${name} (issued_at, key) WHERE issued_at IS NOT NULL`,
+	];
+}
+
+/**
+ * The SQL `ensureSchema()` runs, for your own migrations (node-pg-migrate, Prisma, Flyway…): one table and
+ * one partial index, each statement ending in `;`. Safe to run twice.
+ */
+export function tokenTableSQL(table: string = DEFAULT_TOKEN_TABLE): string {
+	return `${schemaStatements(table).join(";\n\n")};\n`;
+}
+
+export function isConcurrentCreation(error: unknown): boolean {
+	const code = (error as { code?: unknown } | null)?.code;
+	// unique_violation (on pg_type / pg_class), duplicate_table, duplicate_object
+	return code === "23505" || code === "42P07" || code === "42710";
+}
