@@ -75,14 +75,14 @@ function sanitizedCopy(value: unknown, secrets: readonly string[], depth: number
 	}
 	try {
 		const source = value as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown; cause?: unknown };
-		const isError = value instanceof Error || (typeof DOMException !== "undefined" && value instanceof DOMException);
+		const isError = value instanceof Error || isDOMException(value);
 		const name = redactString(String(isError ? source.name : "Error"), secrets);
 		const message = redactString(String(isError ? source.message : value), secrets);
 		const copy = copyOf(value, name, message);
 		if (copy.name !== name) copy.name = name;
 		copy.stack = typeof source.stack === "string" ? redactString(source.stack, secrets) : `${name}: ${message}`;
 		// A DOMException's code is a read-only getter of its name; any other code (ECONNRESET, a Redis error's) is kept.
-		if (!(copy instanceof DOMExceptionOrNothing) && (typeof source.code === "string" || typeof source.code === "number")) {
+		if (!isDOMException(copy) && (typeof source.code === "string" || typeof source.code === "number")) {
 			(copy as { code?: unknown }).code = typeof source.code === "string" ? redactString(source.code, secrets) : source.code;
 		}
 		if (isError && source.cause !== undefined && depth < MAX_CAUSE_DEPTH) {
@@ -95,12 +95,12 @@ function sanitizedCopy(value: unknown, secrets: readonly string[], depth: number
 	}
 }
 
-/** `DOMException` where the runtime has it; a class nothing is an instance of where it does not. */
-const DOMExceptionOrNothing: abstract new (...args: never[]) => unknown =
-	typeof DOMException === "undefined" ? (class {} as never) : DOMException;
+function isDOMException(value: unknown): boolean {
+	return typeof DOMException !== "undefined" && value instanceof DOMException;
+}
 
 function copyOf(value: unknown, name: string, message: string): Error {
-	if (typeof DOMException !== "undefined" && value instanceof DOMException) {
+	if (isDOMException(value)) {
 		return new DOMException(message, name) as unknown as Error;
 	}
 	const builtIn = BUILT_IN_ERRORS.find((errorClass) => Object.getPrototypeOf(value) === errorClass.prototype);

@@ -19,7 +19,7 @@ export interface PgListenerClient {
 	release(error?: Error | boolean): void;
 }
 
-/** node-postgres internals read when present: a client's socket, and whether its pool is ending. */
+/** node-postgres internals read when present: a client's socket (a pool's `ending` is read where it is needed). */
 interface NodePostgresInternals {
 	connection?: { stream?: { unref?(): void } };
 }

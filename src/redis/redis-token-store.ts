@@ -4,22 +4,14 @@ import { CorruptTokenRecordError, TokenWriteNotDurableError } from "../tokens/er
 import { checkTokenKey } from "../tokens/token-key.js";
 import {
 	type IdleKey,
-	isStoredTokenSet,
 	parseStoredRecord,
 	type StoredTokenSet,
 	type TokenStore,
 	type TokenStoreCallOptions,
 	type TokenStoreLease,
 } from "../tokens/token-store.js";
-import {
-	ACQUIRE_SCRIPT,
-	COMPARE_AND_SET_SCRIPT,
-	DELETE_SCRIPT,
-	FORGET_IDLE_SCRIPT,
-	GET_VERSION_SCRIPT,
-	RELEASE_SCRIPT,
-	RENEW_SCRIPT,
-} from "./scripts.js";
+import { listIdleKeys, listKeys, migrateLegacyRecords, RedisKeyLayout } from "./listing.js";
+import { ACQUIRE_SCRIPT, COMPARE_AND_SET_SCRIPT, DELETE_SCRIPT, GET_VERSION_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from "./scripts.js";
 import { type SharedSubscriber, sharedSubscriber } from "./shared-subscriber.js";
 
 export interface RedisTokenStoreOptions {
@@ -62,7 +54,7 @@ export interface RedisTokenStoreOptions {
  */
 export class RedisTokenStore implements TokenStore {
 	readonly #client: Redis | Cluster;
-	readonly #prefix: string;
+	readonly #keys: RedisKeyLayout;
 	readonly #ttlMs: number;
 	readonly #durability: { replicas: number; timeoutMs: number } | undefined;
 	#unwatchAll: () => void = () => {};
@@ -74,7 +66,7 @@ export class RedisTokenStore implements TokenStore {
 
 	constructor(options: RedisTokenStoreOptions) {
 		this.#client = options.client;
-		this.#prefix = options.prefix ?? "atlassian-3lo:";
+		this.#keys = new RedisKeyLayout(options.prefix ?? "atlassian-3lo:");
 		this.#ttlMs = options.ttlMs ?? 90 * 24 * 60 * 60 * 1000;
 		if (!(Number.isSafeInteger(this.#ttlMs) && this.#ttlMs > 0)) {
 			throw new TypeError(`ttlMs must be a whole number of ms above 0, got ${String(options.ttlMs)}`);
@@ -114,7 +106,7 @@ export class RedisTokenStore implements TokenStore {
 			onFirst: (key) =>
 				stops.set(
 					key,
-					connection().add(this.#channel(key), () => listeners.notify(key)),
+					connection().add(this.#keys.channel(key), () => listeners.notify(key)),
 				),
 			onLast: (key) => {
 				stops.get(key)?.();
@@ -144,7 +136,7 @@ export class RedisTokenStore implements TokenStore {
 		checkTokenKey(key);
 		let fields: (string | null)[];
 		try {
-			fields = await this.#client.hmget(this.#recordKey(key), "v", "d");
+			fields = await this.#client.hmget(this.#keys.record(key), "v", "d");
 		} catch (error) {
 			if (error instanceof Error && error.message.startsWith("WRONGTYPE")) throw new CorruptTokenRecordError(key);
 			throw error;
@@ -158,7 +150,7 @@ export class RedisTokenStore implements TokenStore {
 
 	public async getVersion(key: string, _options?: TokenStoreCallOptions): Promise<number> {
 		checkTokenKey(key);
-		return Number(await this.#client.eval(GET_VERSION_SCRIPT, 1, this.#recordKey(key)));
+		return Number(await this.#client.eval(GET_VERSION_SCRIPT, 1, this.#keys.record(key)));
 	}
 
 	public async compareAndSet(
@@ -176,7 +168,7 @@ export class RedisTokenStore implements TokenStore {
 			version,
 			JSON.stringify(data),
 			this.#ttlMs,
-			this.#channel(key),
+			this.#keys.channel(key),
 		);
 		if (written !== 1) {
 			return false;
@@ -185,22 +177,22 @@ export class RedisTokenStore implements TokenStore {
 		// `keepAlive()` checks against the record; a lost update is repaired by the next write. A connection that
 		// must sign in again leaves it: it can no longer be kept alive, and must not take a live one's place.
 		if (tokens.reauthorizationRequired) {
-			await this.#client.zrem(this.#indexKey(), key).catch(() => {});
+			await this.#client.zrem(this.#keys.index, key).catch(() => {});
 		} else if (tokens.issuedAt !== undefined) {
-			await this.#client.zadd(this.#indexKey(), tokens.issuedAt, key).catch(() => {});
+			await this.#client.zadd(this.#keys.index, tokens.issuedAt, key).catch(() => {});
 		}
 		return true;
 	}
 
 	public async delete(key: string, _options?: TokenStoreCallOptions): Promise<void> {
 		checkTokenKey(key);
-		await this.#write(key, DELETE_SCRIPT, this.#ttlMs, this.#channel(key));
-		await this.#client.zrem(this.#indexKey(), key).catch(() => {});
+		await this.#write(key, DELETE_SCRIPT, this.#ttlMs, this.#keys.channel(key));
+		await this.#client.zrem(this.#keys.index, key).catch(() => {});
 	}
 
 	/** Runs a write script on the connection's record; with `durability`, then WAIT on the same connection. */
 	#write(key: string, script: string, ...args: (string | number)[]): Promise<unknown> {
-		return this.#durably(key, this.#recordKey(key), script, ...args);
+		return this.#durably(key, this.#keys.record(key), script, ...args);
 	}
 
 	/**
@@ -229,7 +221,7 @@ export class RedisTokenStore implements TokenStore {
 
 	public async acquireLease(key: string, ttlMs: number, _options?: TokenStoreCallOptions): Promise<TokenStoreLease | null> {
 		checkTokenKey(key);
-		const leaseKey = `${this.#prefix}{${key}}:lease`;
+		const leaseKey = this.#keys.lease(key);
 		const owner = crypto.randomUUID();
 		// With durability the lease is on the replicas too: a failover must not hand it to a second process
 		// while its holder is still writing a rotated token set.
@@ -239,13 +231,13 @@ export class RedisTokenStore implements TokenStore {
 			}
 		} catch (error) {
 			if (!(error instanceof TokenWriteNotDurableError)) throw error;
-			await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner, this.#channel(key)).catch(() => {});
+			await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner, this.#keys.channel(key)).catch(() => {});
 			return null;
 		}
 		return {
 			renew: async (renewTtlMs) => (await this.#durably(key, leaseKey, RENEW_SCRIPT, owner, renewTtlMs)) === 1,
 			release: async () => {
-				await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner, this.#channel(key));
+				await this.#client.eval(RELEASE_SCRIPT, 1, leaseKey, owner, this.#keys.channel(key));
 			},
 		};
 	}
@@ -254,58 +246,16 @@ export class RedisTokenStore implements TokenStore {
 	 * Reads the `issued-at` index from the cursor on. An entry whose record is gone (expired by its TTL, or a
 	 * delete whose index update was lost) is removed from the index when met, and not listed.
 	 */
-	public async listIdleKeys(issuedBefore: number, options: { limit: number; after?: IdleKey }): Promise<IdleKey[]> {
-		const { limit, after } = options;
-		const found: IdleKey[] = [];
-		let offset = 0;
-		while (found.length < limit) {
-			const raw = await this.#client.zrangebyscore(
-				this.#indexKey(),
-				after === undefined ? "-inf" : after.issuedAt,
-				`(${issuedBefore}`,
-				"WITHSCORES",
-				"LIMIT",
-				offset,
-				limit,
-			);
-			const entries: { key: string; score: string }[] = [];
-			for (let index = 0; index < raw.length; index += 2) entries.push({ key: raw[index] as string, score: raw[index + 1] as string });
-			// Ties on the cursor's time are ordered by key, byte by byte, as Redis orders them.
-			const next = entries.filter(
-				({ key, score }) => after === undefined || Number(score) > after.issuedAt || byteOrder(key, after.key) > 0,
-			);
-			const present = await Promise.all(next.map(({ key }) => this.#client.hexists(this.#recordKey(key), "d")));
-			let forgotten = 0;
-			for (const [index, entry] of next.entries()) {
-				if (present[index] === 1) {
-					found.push({ key: entry.key, issuedAt: Number(entry.score) });
-				} else {
-					forgotten += Number(await this.#client.eval(FORGET_IDLE_SCRIPT, 1, this.#indexKey(), entry.key, entry.score).catch(() => 0));
-				}
-			}
-			if (entries.length < limit) break;
-			offset += entries.length - forgotten;
-		}
-		return found.slice(0, limit);
+	public listIdleKeys(issuedBefore: number, options: { limit: number; after?: IdleKey }): Promise<IdleKey[]> {
+		return listIdleKeys(this.#client, this.#keys, issuedBefore, options);
 	}
 
 	/**
 	 * Every stored connection, by `SCAN` (on a cluster, each primary in turn): pages of about `limit` keys, in
 	 * no order. Tombstones are left out.
 	 */
-	public async listKeys(options: { limit: number; cursor?: string | null }): Promise<{ keys: string[]; cursor: string | null }> {
-		const nodes = isCluster(this.#client) ? this.#client.nodes("master") : [this.#client as Redis];
-		const [nodeText = "0", scanCursor = "0"] = (options.cursor ?? "0:0").split(":");
-		const nodeIndex = Number(nodeText);
-		const node = nodes[nodeIndex];
-		if (node === undefined) {
-			return { keys: [], cursor: null };
-		}
-		const [nextCursor, redisKeys] = await node.scan(scanCursor, "MATCH", `${escapeGlob(this.#prefix)}{*}:tokens`, "COUNT", options.limit);
-		const keys = redisKeys.map((redisKey) => redisKey.slice(this.#prefix.length + 1, -"}:tokens".length));
-		const live = await Promise.all(keys.map((key) => this.#client.hexists(this.#recordKey(key), "d")));
-		const cursor = nextCursor !== "0" ? `${nodeIndex}:${nextCursor}` : nodeIndex + 1 < nodes.length ? `${nodeIndex + 1}:0` : null;
-		return { keys: keys.filter((_, index) => live[index] === 1), cursor };
+	public listKeys(options: { limit: number; cursor?: string | null }): Promise<{ keys: string[]; cursor: string | null }> {
+		return listKeys(this.#client, this.#keys, options);
 	}
 
 	/**
@@ -325,52 +275,7 @@ export class RedisTokenStore implements TokenStore {
 	 * after upgrading. Safe to run from several processes and more than once. Resolves how many it moved.
 	 * Not for a cluster: run it against each primary (SCAN walks one node).
 	 */
-	public async migrateLegacyRecords(): Promise<number> {
-		const legacyPrefix = `${this.#prefix}tokens:`;
-		let moved = 0;
-		let cursor = "0";
-		do {
-			const [next, keys] = await (this.#client as Redis).scan(cursor, "MATCH", `${escapeGlob(legacyPrefix)}*`, "COUNT", 200);
-			cursor = next;
-			for (const legacyKey of keys) {
-				const raw = await this.#client.get(legacyKey).catch(() => null);
-				let parsed: unknown;
-				try {
-					parsed = raw === null ? null : JSON.parse(raw);
-				} catch {
-					continue;
-				}
-				const key = legacyKey.slice(legacyPrefix.length);
-				if (isStoredTokenSet(parsed) && (await this.compareAndSet(key, 0, parsed))) moved++;
-				// Moved now, or by another process, or superseded by a newer sign-in: the old copy is no longer needed.
-				if (isStoredTokenSet(parsed)) await this.#client.del(legacyKey);
-			}
-		} while (cursor !== "0");
-		return moved;
+	public migrateLegacyRecords(): Promise<number> {
+		return migrateLegacyRecords(this.#client, this.#keys, (key, tokens) => this.compareAndSet(key, 0, tokens));
 	}
-
-	#recordKey(key: string): string {
-		return `${this.#prefix}{${key}}:tokens`;
-	}
-
-	#channel(key: string): string {
-		return `${this.#prefix}{${key}}:changed`;
-	}
-
-	#indexKey(): string {
-		return `${this.#prefix}issued-at`;
-	}
-}
-
-function isCluster(client: Redis | Cluster): client is Cluster {
-	return (client as { isCluster?: boolean }).isCluster === true;
-}
-
-/** Compares two keys as Redis orders sorted-set members of one score: by their UTF-8 bytes. */
-function byteOrder(a: string, b: string): number {
-	return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
-
-function escapeGlob(text: string): string {
-	return text.replace(/[*?[\]\\]/g, "\\$&");
 }

@@ -8,25 +8,13 @@ import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import { AccessTokenCache } from "./access-token-cache.js";
 import { StoreCallBounds } from "./bounded-call.js";
-import { TokenDecryptionError } from "./encrypted-token-store.js";
-import {
-	CorruptTokenRecordError,
-	RefreshOutcomeUnknownError,
-	TokenLockTimeoutError,
-	TokenNotFoundError,
-	type TokenWriteNotDurableError,
-} from "./errors.js";
+import { RefreshOutcomeUnknownError, TokenLockTimeoutError, TokenNotFoundError, type TokenWriteNotDurableError } from "./errors.js";
+import { keepAlive } from "./keep-alive.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { withoutTokens } from "./safe-error.js";
 import { checkTokenKey } from "./token-key.js";
-import {
-	type IdleKey,
-	isStoredTokenSet,
-	type StoredTokenSet,
-	type TokenStore,
-	type TokenStoreCallOptions,
-	type TokenStoreLease,
-} from "./token-store.js";
+import type { KeepAliveOptions, KeepAliveReport, RefreshOptions, TokenManagerOptions, TokenRefresher } from "./token-manager-options.js";
+import { isStoredTokenSet, type StoredTokenSet, type TokenStore, type TokenStoreCallOptions, type TokenStoreLease } from "./token-store.js";
 import { Wakeup } from "./wakeup.js";
 
 /** Atlassian lets the immediately previous refresh token be exchanged again for 10 minutes after it rotated. */
@@ -45,100 +33,6 @@ const SETTLED_SENDS_REMEMBERED = 10_000;
 const RESEND_DELAYS_MS = [250, 1_000, 4_000];
 /** Atlassian's access tokens live 3600 s; a far larger `expires_in` is a broken answer, not a reason to store garbage. */
 const MAX_ACCESS_TOKEN_LIFETIME_SECONDS = 24 * 3600;
-const DAY_MS = 24 * 3600 * 1000;
-
-export interface TokenManagerOptions {
-	store: TokenStore;
-	/** Refresh when the access token expires within this many seconds. Default 300. */
-	refreshWindowSeconds?: number;
-	/**
-	 * The refresh lease's time to live, in ms. Default 30 000. The holder renews it every third of this while
-	 * its refresh request and write are in flight, so it only expires when the holder died or lost the store.
-	 */
-	lockTtlMs?: number;
-	/** How long to wait for another process's refresh before giving up with `TokenLockTimeoutError`. Default: 2 × `lockTtlMs`. */
-	lockWaitMs?: number;
-	/**
-	 * The longest one refresh request may take, in ms. Default 10 000 (Atlassian answers in well under a second). It is given up then, and sooner if its lease
-	 * can no longer be renewed. Its deadline is recorded with the sent mark: a process that takes over after this
-	 * one died or stalled does not send the same refresh token again until the deadline has passed by 5 s, so two
-	 * sends of one refresh token are never in flight at once. Keep it at or below your fetch timeout.
-	 */
-	refreshTimeoutMs?: number;
-	/** The longest any one store call may take before it fails with `TokenStoreTimeoutError`. Default 5 000. */
-	storeTimeoutMs?: number;
-	/** The clock, epoch ms, for expiry, consent and idle times. Default `Date.now`; tests pair it with the emulator's `advanceTime()`. */
-	now?: () => number;
-	/**
-	 * Serve `getAccessToken()` from this process's memory for up to this many ms after the token set was last read
-	 * from (or written to) the store, while it is outside the refresh window. Default 0: every call reads the store.
-	 * This process's own `refresh()`, `save()`, `delete()` and refusals take effect at once; another process's
-	 * `delete()` is seen within `cacheMs` (its refreshes never invalidate a cached access token, which Atlassian
-	 * keeps honouring until it expires).
-	 */
-	cacheMs?: number;
-	/** The most connections the cache holds; past it, the one remembered longest ago is dropped. Default 10 000. */
-	cacheSize?: number;
-	/**
-	 * Called after a refreshed token set is stored, e.g. to mirror it elsewhere or count refreshes. It receives
-	 * the new access and refresh tokens in clear: never log what it receives (log the key, or `expiresAt`).
-	 */
-	onRefresh?: (key: string, tokens: StoredTokenSet) => void | Promise<void>;
-	/** Called when a refresh this process sent failed, whatever the reason. Errors it throws are ignored. */
-	onRefreshFailed?: (key: string, error: unknown) => void;
-	/** Called when Atlassian refused the refresh token (`invalid_grant`): tell the user to reconnect. Errors it throws are ignored. */
-	onReauthorizationRequired?: (key: string, error: OAuth2RequestError) => void;
-	/**
-	 * Called each time writing a rotated token set fails. The set is kept in this process's memory, served to its
-	 * callers and written again with backoff until the store takes it. Alert on it. Errors it throws are ignored.
-	 * The error is a sanitized copy of the store's (name, message, `code`, stack), without the tokens it was writing.
-	 */
-	onStoreWriteFailed?: (key: string, error: unknown, attempt: number) => void;
-}
-
-export interface RefreshOptions extends RequestOptions {
-	/**
-	 * Resend a refresh token whose earlier refresh has an unknown outcome even outside Atlassian's reuse window
-	 * (see `RefreshOutcomeUnknownError`): it works if that refresh never reached Atlassian, and revokes the grant if it did.
-	 */
-	retryUnknownOutcome?: boolean;
-	/**
-	 * The access token an API just refused with 401. When the current token set holds another one (a
-	 * concurrent caller or another process refreshed meanwhile), that set is returned and nothing is sent;
-	 * so N callers that see a 401 together cause one refresh, not N.
-	 */
-	rejectedAccessToken?: string;
-}
-
-export interface KeepAliveOptions extends RequestOptions {
-	/** Refresh connections whose refresh token is older than this. Default 30, well before Atlassian's 90 days. */
-	idleDays?: number;
-	/** At most this many refreshes per call (refreshed and failed); connections skipped do not count. Default 100. */
-	limit?: number;
-	/** Where an earlier call stopped (its report's `cursor`): this call goes on from there. Default: from the oldest. */
-	cursor?: string | null;
-}
-
-export interface KeepAliveReport {
-	refreshed: string[];
-	failed: { key: string; error: unknown }[];
-	/**
-	 * Listed as idle, but not refreshed, and not counted against `limit`:
-	 * - `not_found`: deleted, or gone from the store;
-	 * - `reauthorization_required`: Atlassian refused its refresh token earlier; it leaves the idle index;
-	 * - `not_idle`: refreshed since the index was written;
-	 * - `refresh_outcome_unknown`: a refresh whose answer was lost, past Atlassian's reuse window (see `RefreshOutcomeUnknownError`);
-	 * - `unreadable`: the record is corrupt, or sealed with a key this process does not have.
-	 */
-	skipped: { key: string; reason: "not_found" | "reauthorization_required" | "not_idle" | "refresh_outcome_unknown" | "unreadable" }[];
-	/** Where this call stopped after `limit` refreshes: pass it as `cursor` to go on. `null` when it reached the end of the idle list. */
-	cursor: string | null;
-}
-
-/** What the manager needs of a provider: `Atlassian` and `OAuth2Client` have it. */
-export interface TokenRefresher {
-	refreshAccessToken(refreshToken: string, options?: RequestOptions): Promise<OAuth2Tokens>;
-}
 
 /**
  * Keeps Atlassian connections alive in background jobs: refreshes access tokens before they expire, once per
@@ -146,6 +40,8 @@ export interface TokenRefresher {
  * renewed lease in the store) — and makes every write a compare-and-set on the record's version, so a rotating
  * refresh token is never spent twice, never lost, and never written over newer data.
  */
+export type { KeepAliveOptions, KeepAliveReport, RefreshOptions, TokenManagerOptions, TokenRefresher } from "./token-manager-options.js";
+
 export class TokenManager {
 	readonly #provider: TokenRefresher;
 	readonly #store: TokenStore;
@@ -279,78 +175,20 @@ export class TokenManager {
 	 * `skipped`), so dead connections never take a live one's place. To cover more than `limit` connections in
 	 * one run, call it again with the report's `cursor` until that is `null`.
 	 */
-	public async keepAlive(options: KeepAliveOptions = {}): Promise<KeepAliveReport> {
-		const { listIdleKeys } = this.#store;
-		if (listIdleKeys === undefined) {
-			throw new TypeError("keepAlive() needs a TokenStore with listIdleKeys(); this store has none");
-		}
-		const idleDays = options.idleDays ?? 30;
-		const limit = options.limit ?? 100;
-		if (!(idleDays >= 0 && Number.isFinite(idleDays)) || !(Number.isInteger(limit) && limit > 0)) {
-			throw new TypeError(`keepAlive() needs idleDays ≥ 0 and a whole limit > 0, got ${String(idleDays)} and ${String(limit)}`);
-		}
-		const issuedBefore = this.#now() - idleDays * DAY_MS;
-		const report: KeepAliveReport = { refreshed: [], failed: [], skipped: [], cursor: null };
-		let after = parseKeepAliveCursor(options.cursor);
-		for (;;) {
-			const page: (IdleKey | string)[] = await this.#call(
-				"(idle connections)",
-				"listIdleKeys",
-				(call) => listIdleKeys.call(this.#store, issuedBefore, { limit, signal: call.signal, ...(after ? { after } : {}) }),
-				options.signal,
-			);
-			for (const entry of page) {
-				// A store written for 0.2 lists bare keys: it cannot be paged, so its one page is all there is.
-				const key = typeof entry === "string" ? entry : entry.key;
-				if (typeof entry !== "string") after = entry;
-				const skipped = await this.#keepAliveOne(key, issuedBefore, report, options);
-				if (!skipped && report.refreshed.length + report.failed.length === limit) {
-					report.cursor = after === undefined ? null : `${after.issuedAt}:${after.key}`;
-					return report;
-				}
-			}
-			if (page.length < limit || page.some((entry) => typeof entry === "string")) {
-				return report;
-			}
-		}
-	}
-
-	/** Refreshes one idle connection into `report`; `true` when it was skipped instead. */
-	async #keepAliveOne(key: string, issuedBefore: number, report: KeepAliveReport, options: RequestOptions): Promise<boolean> {
-		const skip = (reason: KeepAliveReport["skipped"][number]["reason"]) => {
-			report.skipped.push({ key, reason });
-			return true;
-		};
-		let stored: StoredTokenSet | null;
-		try {
-			// The index may lag behind the records: only what is idle now is refreshed.
-			stored = await this.getTokenSet(key, options);
-		} catch (error) {
-			if (isUnreadable(error)) return skip("unreadable");
-			report.failed.push({ key, error });
-			return false;
-		}
-		if (stored === null) {
-			return skip("not_found");
-		}
-		if (stored.reauthorizationRequired) {
-			// Marked before stores kept such records out of the index: written again (same content), it leaves it.
-			await this.#compareAndSet(key, stored.version, { ...stored, version: stored.version + 1 }).catch(() => false);
-			return skip("reauthorization_required");
-		}
-		if ((stored.issuedAt ?? issuedBefore) >= issuedBefore) {
-			return skip("not_idle");
-		}
-		if (stored.refreshSentAt !== undefined && !this.#mayResend(stored.refreshSentAt)) {
-			return skip("refresh_outcome_unknown");
-		}
-		try {
-			await this.#singleFlight(key, stored.version, true, options);
-			report.refreshed.push(key);
-		} catch (error) {
-			report.failed.push({ key, error });
-		}
-		return false;
+	public keepAlive(options: KeepAliveOptions = {}): Promise<KeepAliveReport> {
+		return keepAlive(
+			{
+				store: this.#store,
+				now: this.#now,
+				call: (key, operation, call, signal) => this.#call(key, operation, call, signal),
+				read: (key, requestOptions) => this.getTokenSet(key, requestOptions),
+				// Marked before stores kept such records out of the index: written again (same content), it leaves it.
+				rewrite: (key, stored) => this.#compareAndSet(key, stored.version, { ...stored, version: stored.version + 1 }),
+				mayResend: (sentAt) => this.#mayResend(sentAt),
+				refresh: (key, version, requestOptions) => this.#singleFlight(key, version, true, requestOptions),
+			},
+			options,
+		);
 	}
 
 	async #readUsable(key: string, signal: AbortSignal | undefined): Promise<StoredTokenSet> {
@@ -825,24 +663,6 @@ function isNotDurable(error: unknown): error is TokenWriteNotDurableError {
 
 /** A send of a refresh token, recorded in the store before it goes out. */
 type SendClaim = StoredTokenSet & { refreshToken: string; refreshSentAt: number; refreshDeadline: number };
-
-/** A record no process can read (corrupt, or sealed with a key it lacks): only a new sign-in replaces it. */
-function isUnreadable(error: unknown): boolean {
-	return error instanceof CorruptTokenRecordError || error instanceof TokenDecryptionError;
-}
-
-/** The position a keep-alive report's `cursor` names: `{issuedAt}:{key}`. */
-function parseKeepAliveCursor(cursor: string | null | undefined): IdleKey | undefined {
-	if (cursor === undefined || cursor === null) {
-		return undefined;
-	}
-	const colon = cursor.indexOf(":");
-	const issuedAt = Number(cursor.slice(0, colon));
-	if (colon < 1 || !Number.isFinite(issuedAt)) {
-		throw new TypeError(`keepAlive() cursor must be a report's cursor, got ${JSON.stringify(cursor.slice(0, 40))}`);
-	}
-	return { issuedAt, key: cursor.slice(colon + 1) };
-}
 
 function reauthorizationError(): OAuth2RequestError {
 	return new OAuth2RequestError(

@@ -31,7 +31,8 @@ const SIGN_IN_BUDGET = 6_050;
 // Issue #22 (fleet safety) added about 2.5 KB: keepAlive() that pages past dead connections and reports them,
 // send deadlines bound to the lease, store errors sanitized, the one key rule, bounded and redacted pages in
 // paginate(), the bounded 401 peek, and encryptedTokenStore's resealAll() and migration options.
-const MAIN_ENTRY_BUDGET = 19_700;
+// The renovation (#23) moved keepAlive() into a module of its own, reached through a small capability object (+~0.1 KB).
+const MAIN_ENTRY_BUDGET = 19_800;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');
