@@ -11,13 +11,26 @@ import { OAuth2RequestError } from "./errors.js";
  * `unauthorized_client` / `invalid_client` from the token endpoint), which is a deployment bug, not the user's.
  */
 export function isReauthorizationRequired(error: unknown): boolean {
+	return classifyRefreshFailure(error) === "reauthorization_required";
+}
+
+/**
+ * What a failure says about the refresh token that was sent — the one reading of a failed refresh, shared by
+ * `isReauthorizationRequired` and `TokenManager`:
+ * - `reauthorization_required`: only a new sign-in can fix it (see `isReauthorizationRequired`);
+ * - `refused`: the token endpoint answered with another OAuth 2.0 error below 500 (a wrong client secret, say),
+ *   so nothing rotated;
+ * - `unknown`: no answer, a 5xx, or a response that is not OAuth 2.0, so Atlassian may have rotated the token.
+ */
+export function classifyRefreshFailure(error: unknown): "reauthorization_required" | "refused" | "unknown" {
 	if (!(error instanceof OAuth2RequestError)) {
-		return false;
+		return "unknown";
 	}
-	if (error.code === "invalid_grant") {
-		return error.status === null || error.status < 500;
+	const { code, status } = error;
+	if ((code === "invalid_grant" && (status === null || status < 500)) || (code === "access_denied" && status === null)) {
+		return "reauthorization_required";
 	}
-	return error.code === "access_denied" && error.status === null;
+	return status !== null && status < 500 ? "refused" : "unknown";
 }
 
 /**

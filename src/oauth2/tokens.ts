@@ -30,7 +30,7 @@ export class OAuth2Tokens {
 
 	/** Fixed at the moment the response arrived: asking later does not move the expiry. */
 	public accessTokenExpiresAt(): Date {
-		return new Date(this.#receivedAt + Math.floor(this.accessTokenExpiresInSeconds() * 1000));
+		return new Date(accessTokenExpiry(this.#receivedAt, this.accessTokenExpiresInSeconds()));
 	}
 
 	public hasRefreshToken(): boolean {
@@ -62,4 +62,13 @@ export class OAuth2Tokens {
 		}
 		throw new Error(`Missing or invalid '${field}' field`);
 	}
+}
+
+/**
+ * The one expiry rule: when an access token issued at `issuedAtMs` (epoch ms) with `expires_in` of
+ * `expiresInSeconds` expires, in whole ms, counting at most `maxSeconds` of lifetime (`TokenManager` stores
+ * at most 24 h, so a broken `expires_in` cannot keep a dead token "fresh").
+ */
+export function accessTokenExpiry(issuedAtMs: number, expiresInSeconds: number, maxSeconds = Number.POSITIVE_INFINITY): number {
+	return issuedAtMs + Math.floor(Math.min(expiresInSeconds, maxSeconds) * 1000);
 }

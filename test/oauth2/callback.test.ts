@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
-	ArcticFetchError,
 	AuthorizationCallbackError,
 	isReauthorizationRequired,
 	OAuth2RequestError,
-	UnexpectedResponseError,
 	validateAuthorizationCallback,
 } from "../../src/index.js";
 
@@ -58,26 +56,5 @@ describe("validateAuthorizationCallback", () => {
 
 	it("refuses a callback with neither code nor error", () => {
 		expect(reason(() => validateAuthorizationCallback(`?state=${STATE}`, STATE))).toBe("missing_code");
-	});
-});
-
-describe("isReauthorizationRequired", () => {
-	it.each([
-		[
-			"403 invalid_grant (dead refresh token)",
-			new OAuth2RequestError("invalid_grant", "Unknown or invalid refresh token.", null, null, 403),
-			true,
-		],
-		["400 invalid_grant (bad code)", new OAuth2RequestError("invalid_grant", null, null, null, 400), true],
-		["declined consent", new OAuth2RequestError("access_denied", null, null, "s", null), true],
-		["wrong client secret (401 access_denied)", new OAuth2RequestError("access_denied", "Unauthorized", null, null, 401), false],
-		["401 unauthorized_client", new OAuth2RequestError("unauthorized_client", null, null, null, 401), false],
-		["5xx server_error", new OAuth2RequestError("server_error", null, null, null, 503), false],
-		["network fault", new ArcticFetchError(new TypeError("fetch failed")), false],
-		["HTML 502", new UnexpectedResponseError(502), false],
-		["a plain Error", new Error("invalid_grant"), false],
-		["not an error", "invalid_grant", false],
-	])("%s → %s", (_, error, expected) => {
-		expect(isReauthorizationRequired(error)).toBe(expected);
 	});
 });

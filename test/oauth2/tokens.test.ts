@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OAuth2Tokens } from "../../src/index.js";
+import { accessTokenExpiry } from "../../src/oauth2/tokens.js";
 
 describe("OAuth2Tokens", () => {
 	afterEach(() => {
@@ -58,5 +59,17 @@ describe("OAuth2Tokens", () => {
 
 	it("ignores repeated spaces in scope", () => {
 		expect(new OAuth2Tokens({ scope: " read:me  write:jira-work " }).scopes()).toEqual(["read:me", "write:jira-work"]);
+	});
+});
+
+describe("accessTokenExpiry", () => {
+	it("is the issue time plus expires_in, in whole ms", () => {
+		expect(accessTokenExpiry(1_000, 3600)).toBe(3_601_000);
+		expect(accessTokenExpiry(1_000, 0.0015)).toBe(1_001);
+	});
+
+	it("counts at most maxSeconds of lifetime", () => {
+		expect(accessTokenExpiry(0, 10 * 24 * 3600, 24 * 3600)).toBe(24 * 3600 * 1000);
+		expect(accessTokenExpiry(0, 3600, 24 * 3600)).toBe(3600 * 1000);
 	});
 });

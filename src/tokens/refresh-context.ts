@@ -1,0 +1,80 @@
+import { OAuth2RequestError } from "../oauth2/errors.js";
+import { TokenNotFoundError } from "./errors.js";
+import type { PendingWrites } from "./pending-writes.js";
+import type { SettledSends } from "./reuse-window.js";
+import type { StoreAccess } from "./store-access.js";
+import type { TokenManagerOptions, TokenRefresher } from "./token-manager-options.js";
+import { isFresh } from "./token-set.js";
+import type { StoredTokenSet } from "./token-store.js";
+
+/**
+ * What every step of the refresh protocol reads: one per `TokenManager`, built once from its options, the way
+ * one `Configuration` serves every grant in oauth4webapi.
+ */
+export interface RefreshContext {
+	readonly provider: TokenRefresher;
+	readonly access: StoreAccess;
+	readonly hooks: Pick<TokenManagerOptions, "onRefresh" | "onRefreshFailed" | "onReauthorizationRequired" | "onStoreWriteFailed">;
+	/** The refresh lease's time to live. */
+	readonly leaseTtlMs: number;
+	/** How long a refresh waits for another holder's lease. */
+	readonly leaseWaitMs: number;
+	/** The longest one refresh request may take. */
+	readonly refreshTimeoutMs: number;
+	/** A token set expiring within this is refreshed. */
+	readonly refreshWindowMs: number;
+	now(): number;
+	readonly pendingWrites: PendingWrites;
+	readonly settledSends: SettledSends;
+}
+
+/** A send of a refresh token, recorded in the store before it goes out. */
+export type SendClaim = StoredTokenSet & { refreshToken: string; refreshSentAt: number; refreshDeadline: number };
+
+/** Runs a hook of the user's. A failing hook must not mask what happened to the tokens. */
+export function notify(hook: () => unknown): void {
+	try {
+		const result = hook();
+		if (result instanceof Promise) result.catch(() => {});
+	} catch {
+		// Ignored, as documented for every hook.
+	}
+}
+
+/** Tells `onRefreshFailed`, and gives the error back to be thrown. */
+export function refreshFailed(context: RefreshContext, key: string, error: unknown): unknown {
+	notify(() => context.hooks.onRefreshFailed?.(key, error));
+	return error;
+}
+
+/** The stored set of a connection that may be refreshed; throws when there is none, or when it needs a new sign-in. */
+export async function readRefreshable(context: RefreshContext, key: string, signal?: AbortSignal): Promise<StoredTokenSet> {
+	const stored = await context.access.get(key, signal);
+	if (stored === null) {
+		throw new TokenNotFoundError(key);
+	}
+	if (stored.reauthorizationRequired) {
+		throw reauthorizationError();
+	}
+	return stored;
+}
+
+/** True when `current` already answers the caller: another process refreshed after we looked, or (not forced) it is fresh. */
+export function isAnswered(context: RefreshContext, current: StoredTokenSet, seenVersion: number, force: boolean): boolean {
+	// A refresh whose answer was never stored is not an answer: it must be recovered.
+	if (current.refreshSentAt !== undefined) {
+		return false;
+	}
+	return current.version > seenVersion || (!force && isFresh(current, context.now(), context.refreshWindowMs));
+}
+
+function reauthorizationError(): OAuth2RequestError {
+	// `null`: no HTTP response says it now; a refresh was refused earlier.
+	return new OAuth2RequestError(
+		"invalid_grant",
+		"Atlassian rejected this connection's refresh token earlier; the user must sign in again",
+		null,
+		null,
+		null,
+	);
+}
