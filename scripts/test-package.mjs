@@ -147,6 +147,21 @@ if (!require.resolve("atlassian-3lo").endsWith("/dist/index.cjs")) throw new Err
 	);
 	run("node", ["identity-node-esm.mjs"], consumer);
 	run("node", ["identity-cjs.cjs"], consumer);
+	// One process, both copies (an ESM app with a CommonJS dependency of its own): errors of one copy are
+	// instances of the other's classes, and the other's predicates read them.
+	writeFileSync(
+		join(consumer, "identity-dual.mjs"),
+		`import { createRequire } from "node:module";
+import * as esm from "atlassian-3lo";
+const cjs = createRequire(import.meta.url)("atlassian-3lo");
+if (esm.TokenNotFoundError === cjs.TokenNotFoundError) throw new Error("expected two copies of the package");
+const refused = new cjs.OAuth2RequestError("invalid_grant", null, null, null, 403);
+if (!(refused instanceof esm.OAuth2RequestError) || !(new esm.TokenNotFoundError("k") instanceof cjs.TokenNotFoundError)) throw new Error("instanceof fails across copies");
+if (!esm.isReauthorizationRequired(refused) || refused instanceof esm.ArcticFetchError) throw new Error("predicates fail across copies");
+console.log("import + require in one process: errors are instances across both copies: ok");
+`,
+	);
+	run("node", ["identity-dual.mjs"], consumer);
 	// A bundler's path: the "import" condition, per-module ESM (dist/esm), bundled as an app would be, then run.
 	const { build } = await import("esbuild");
 	const bundled = await build({

@@ -1,3 +1,5 @@
+import { brandError } from "../internal/error-brand.js";
+
 /**
  * What Atlassian's rate limiter said, from the headers of any gateway response (sent on every answer, not
  * only on 429). A field is `null` when its header was absent or unreadable.
@@ -55,6 +57,7 @@ export class AtlassianAPIError extends Error {
 		};
 	}
 }
+brandError(AtlassianAPIError, "AtlassianAPIError");
 
 /**
  * The gateway's 401 for a token that lacks the scope the endpoint needs (`X-Failure-Category:
@@ -70,6 +73,7 @@ export class AtlassianScopeError extends AtlassianAPIError {
 			"Atlassian API error (HTTP 401): the access token lacks a scope this API needs, and refreshing will not help: add the scope to the app, request it and have the user consent again";
 	}
 }
+brandError(AtlassianScopeError, "AtlassianScopeError");
 
 /** The error for a gateway response of status 4xx/5xx: an `AtlassianScopeError` for the scope-mismatch 401. */
 export function atlassianAPIError(status: number, data: unknown, headers: Headers): AtlassianAPIError {

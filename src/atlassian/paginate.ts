@@ -1,4 +1,5 @@
 import { deadlineSignal } from "../internal/abortable.js";
+import { brandError } from "../internal/error-brand.js";
 import { isJsonObject, parseJson } from "../internal/json.js";
 import { checkTimerDuration } from "../internal/timer-duration.js";
 import { ArcticFetchError } from "../oauth2/errors.js";
@@ -41,6 +42,7 @@ export class AtlassianPaginationError extends Error {
 		this.reason = reason;
 	}
 }
+brandError(AtlassianPaginationError, "AtlassianPaginationError");
 
 const DEFAULT_MAX_PAGE_BYTES = 16 * 1024 * 1024;
 

@@ -1,3 +1,4 @@
+import { brandError } from "../internal/error-brand.js";
 import type { AccessibleResource } from "./accessible-resources.js";
 
 /** None of the sites a grant reaches is the one asked for. */
@@ -18,6 +19,7 @@ export class SiteNotAccessibleError extends Error {
 		this.accessibleSites = accessibleSites;
 	}
 }
+brandError(SiteNotAccessibleError, "SiteNotAccessibleError");
 
 /**
  * The accessible resource for a site, by its URL (`https://acme.atlassian.net`, trailing slash and case

@@ -1,4 +1,5 @@
 import { constantTimeEqual } from "../internal/constant-time.js";
+import { brandError } from "../internal/error-brand.js";
 import { OAuth2RequestError } from "./errors.js";
 
 export type AuthorizationCallbackFailure =
@@ -27,6 +28,7 @@ export class AuthorizationCallbackError extends Error {
 		this.reason = reason;
 	}
 }
+brandError(AuthorizationCallbackError, "AuthorizationCallbackError");
 
 /**
  * Checks an authorization callback (RFC 6749 §4.1.2) and returns its code.

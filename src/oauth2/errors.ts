@@ -1,3 +1,5 @@
+import { brandError } from "../internal/error-brand.js";
+
 /**
  * The token endpoint answered with an OAuth 2.0 error body (RFC 6749 §5.2).
  * Atlassian sends these on 400, 401 and 403 (a dead refresh token is 403 `invalid_grant`).
@@ -20,6 +22,7 @@ export class OAuth2RequestError extends Error {
 		this.status = status;
 	}
 }
+brandError(OAuth2RequestError, "OAuth2RequestError");
 
 /** The request never produced a usable response: fetch rejected, timed out, was aborted, or the body broke off. */
 export class ArcticFetchError extends Error {
@@ -28,6 +31,7 @@ export class ArcticFetchError extends Error {
 		this.name = "ArcticFetchError";
 	}
 }
+brandError(ArcticFetchError, "ArcticFetchError");
 
 /**
  * The response is not an answer of the kind asked for: an HTML page, a redirect, an empty body, an oversized
@@ -44,6 +48,7 @@ export class UnexpectedResponseError extends Error {
 		this.status = responseStatus;
 	}
 }
+brandError(UnexpectedResponseError, "UnexpectedResponseError");
 
 /** The response was JSON, but not of the shape OAuth 2.0 prescribes for this status. */
 export class UnexpectedErrorResponseBodyError extends Error {
@@ -57,3 +62,4 @@ export class UnexpectedErrorResponseBodyError extends Error {
 		this.data = data;
 	}
 }
+brandError(UnexpectedErrorResponseBodyError, "UnexpectedErrorResponseBodyError");

@@ -1,5 +1,6 @@
 import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { encodeBase64urlNoPadding } from "../internal/base64url.js";
+import { brandError } from "../internal/error-brand.js";
 import { sha256 } from "../internal/sha256.js";
 import type { StoredTokenSet, TokenStore, TokenStoreCallOptions } from "./token-store.js";
 
@@ -22,6 +23,7 @@ export class TokenDecryptionError extends Error {
 		this.key = key;
 	}
 }
+brandError(TokenDecryptionError, "TokenDecryptionError");
 
 interface PreparedKey {
 	id: string;

@@ -1,3 +1,5 @@
+import { brandError } from "../internal/error-brand.js";
+
 /** `TokenManager` has nothing stored under this key: call `save()` after the user signs in. */
 export class TokenNotFoundError extends Error {
 	public key: string;
@@ -8,6 +10,7 @@ export class TokenNotFoundError extends Error {
 		this.key = key;
 	}
 }
+brandError(TokenNotFoundError, "TokenNotFoundError");
 
 /** Another process held the refresh lock for longer than this process was willing to wait. Safe to retry. */
 export class TokenLockTimeoutError extends Error {
@@ -19,6 +22,7 @@ export class TokenLockTimeoutError extends Error {
 		this.key = key;
 	}
 }
+brandError(TokenLockTimeoutError, "TokenLockTimeoutError");
 
 /**
  * A store call did not finish within `storeTimeoutMs` (a store that accepts connections but never answers).
@@ -35,6 +39,7 @@ export class TokenStoreTimeoutError extends Error {
 		this.operation = operation;
 	}
 }
+brandError(TokenStoreTimeoutError, "TokenStoreTimeoutError");
 
 /**
  * A refresh of this connection was sent and its answer was lost (timeout, reset, 5xx), and Atlassian's
@@ -57,6 +62,7 @@ export class RefreshOutcomeUnknownError extends Error {
 		this.sentAt = sentAt;
 	}
 }
+brandError(RefreshOutcomeUnknownError, "RefreshOutcomeUnknownError");
 
 /**
  * A write reached the store's primary, but fewer replicas than required acknowledged it in time: a failover
@@ -79,6 +85,7 @@ export class TokenWriteNotDurableError extends Error {
 		this.required = required;
 	}
 }
+brandError(TokenWriteNotDurableError, "TokenWriteNotDurableError");
 
 /**
  * A stored record is not a token set this library wrote (invalid JSON, missing or mistyped fields — often
@@ -94,3 +101,4 @@ export class CorruptTokenRecordError extends Error {
 		this.key = key;
 	}
 }
+brandError(CorruptTokenRecordError, "CorruptTokenRecordError");
