@@ -46,8 +46,12 @@ describe("brandError", () => {
 		const classes = await errorClasses();
 		const scope = instanceOf(classes.get("AtlassianScopeError") as ErrorClass);
 		expect(scope instanceof (classes.get("AtlassianAPIError") as ErrorClass)).toBe(true);
-		expect(instanceOf(classes.get("AtlassianAPIError") as ErrorClass) instanceof (classes.get("AtlassianScopeError") as ErrorClass)).toBe(false);
-		expect(instanceOf(classes.get("OAuth2RequestError") as ErrorClass) instanceof (classes.get("ArcticFetchError") as ErrorClass)).toBe(false);
+		expect(instanceOf(classes.get("AtlassianAPIError") as ErrorClass) instanceof (classes.get("AtlassianScopeError") as ErrorClass)).toBe(
+			false,
+		);
+		expect(instanceOf(classes.get("OAuth2RequestError") as ErrorClass) instanceof (classes.get("ArcticFetchError") as ErrorClass)).toBe(
+			false,
+		);
 	});
 
 	it("is not fooled by a name, and leaves a user's subclass to plain instanceof", () => {

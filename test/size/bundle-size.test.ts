@@ -18,7 +18,9 @@ const bundle = (contents: string) => measureBundle(contents, root);
 // Issue #22 (fleet safety) added about 0.35 KB: one capped body reader that also stops on a signal, and causes
 // always replaced by sanitized copies of the same class (not kept when they look clean, which could be walked around).
 // Then +13 B so that a gateway response's secrets are worked out only when its body can become an error.
-const SIGN_IN_BUDGET = 6_050;
+// The renovation (#23) added about 0.2 KB: every error class is branded under a Symbol.for key, so that
+// `instanceof` holds when the package is loaded twice (import and require).
+const SIGN_IN_BUDGET = 6_220;
 // The fault-tolerant lifecycle (fenced writes, the renewed lease, recovery inside the reuse window, key
 // rotation, waiting for replicas) added about 3.1 KB to the main entry and nothing to the sign-in bundle.
 // Issue #12 added about 0.4 KB more (cookie checks, isConsentDeclined, redaction) and took 2.2 KB away: our own
@@ -31,8 +33,9 @@ const SIGN_IN_BUDGET = 6_050;
 // Issue #22 (fleet safety) added about 2.5 KB: keepAlive() that pages past dead connections and reports them,
 // send deadlines bound to the lease, store errors sanitized, the one key rule, bounded and redacted pages in
 // paginate(), the bounded 401 peek, and encryptedTokenStore's resealAll() and migration options.
-// The renovation (#23) moved keepAlive() into a module of its own, reached through a small capability object (+~0.1 KB).
-const MAIN_ENTRY_BUDGET = 19_800;
+// The renovation (#23) moved keepAlive() into a module of its own, reached through a small capability object (+~0.1 KB),
+// branded every error class (+~0.3 KB), and split the refresh protocol into functions that read one context (+~0.3 KB).
+const MAIN_ENTRY_BUDGET = 20_450;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');

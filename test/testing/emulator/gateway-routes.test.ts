@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createGatewayURL } from "../../src/index.js";
-import { AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE } from "../../src/testing/index.js";
+import { createGatewayURL } from "../../../src/index.js";
+import { AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE } from "../../../src/testing/index.js";
 
 // The edges of the emulator's product routes, answered as Jira answers them.
 describe("the emulator's gateway routes", () => {

@@ -2,8 +2,9 @@
  * The product APIs the emulator serves behind `/ex/{product}/{cloudId}`, as a route table: each route names
  * the scopes that admit it (any one of them) and answers like Atlassian's, pagination and writes included.
  */
-import type { AtlassianUser } from "../atlassian/user.js";
-import type { EmulatedIssue, EmulatedSite } from "./fixtures.js";
+import type { AtlassianUser } from "../../atlassian/user.js";
+import type { EmulatedIssue, EmulatedSite } from "../fixtures.js";
+import { json } from "./json-response.js";
 
 export interface GatewayRequest {
 	request: Request;
@@ -23,10 +24,6 @@ export interface GatewayRoute {
 	/** The request is admitted with any one of these scopes; without, the gateway answers the scope-mismatch 401. */
 	scopes: string[];
 	handle(request: GatewayRequest): Response | Promise<Response>;
-}
-
-export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-	return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
 }
 
 const JIRA_READ = ["read:jira-work"];

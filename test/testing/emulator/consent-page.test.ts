@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { consentPage } from "../../src/testing/consent-page.js";
+import { consentPage } from "../../../src/testing/emulator/consent-page.js";
 
 const base = { clientId: "id", redirectURI: "https://app.example/cb", state: "st", scopes: ["read:me", "custom:scope"] };
 
