@@ -6,6 +6,8 @@ const entry = {
 	postgres: "src/postgres/index.ts",
 	testing: "src/testing/index.ts",
 	"testing-msw": "src/testing/msw.ts",
+	node: "src/node/index.ts",
+	store: "src/store/index.ts",
 };
 
 // Two bundled builds; the per-module ESM build for bundlers is tsc's (tsconfig.build.json), where a consumer's

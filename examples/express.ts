@@ -1,7 +1,8 @@
 // Express: "Sign in with Atlassian" and an API call as the signed-in user. Express has no adapter for Web
 // Responses, so sendWebResponse() sends them through `res`.
 import express from "express";
-import { type Atlassian, createLoginResponse, sendWebResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
+import { type Atlassian, createLoginResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
+import { sendWebResponse } from "../src/node/index.js";
 
 const SCOPES = ["read:me", "offline_access"];
 

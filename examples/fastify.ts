@@ -1,7 +1,8 @@
 // Fastify: the same routes. The login redirect goes through reply.raw with sendWebResponse(), after
 // reply.hijack() tells Fastify that the route sends its own response.
 import Fastify, { type FastifyInstance } from "fastify";
-import { type Atlassian, createLoginResponse, sendWebResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
+import { type Atlassian, createLoginResponse, type TokenManager, validateLoginCallback } from "../src/index.js";
+import { sendWebResponse } from "../src/node/index.js";
 
 const SCOPES = ["read:me", "offline_access"];
 

@@ -54,8 +54,11 @@ try {
 	writeFileSync(
 		join(consumer, "esm.mjs"),
 		`import { Atlassian, generateState, OAuth2RequestError } from "atlassian-3lo";
+import { sendWebResponse } from "atlassian-3lo/node";
+import { checkTokenKey, testTokenStoreConformance } from "atlassian-3lo/store";
 import { RedisTokenStore } from "atlassian-3lo/redis";
 import { PostgresTokenStore } from "atlassian-3lo/postgres";
+if (typeof sendWebResponse !== "function" || typeof testTokenStoreConformance !== "function" || checkTokenKey("user-1") !== undefined) throw new Error("bad node or store exports");
 import { startAtlassianEmulator } from "atlassian-3lo/testing";
 import { PGlite } from "@electric-sql/pglite";
 const db = new PGlite();
@@ -80,6 +83,9 @@ console.log("ESM import: ok,", user.name);
 	writeFileSync(
 		join(consumer, "cjs.cjs"),
 		`const { Atlassian, OAuth2Tokens, TokenManager } = require("atlassian-3lo");
+const { sendWebResponse } = require("atlassian-3lo/node");
+const { testTokenStoreConformance: storeKit } = require("atlassian-3lo/store");
+if (typeof sendWebResponse !== "function" || typeof storeKit !== "function") throw new Error("bad node or store exports");
 const { RedisTokenStore } = require("atlassian-3lo/redis");
 const { PostgresTokenStore, tokenTableSQL } = require("atlassian-3lo/postgres");
 const { AtlassianEmulator, testTokenStoreConformance } = require("atlassian-3lo/testing");
@@ -97,6 +103,8 @@ import { RedisTokenStore } from "atlassian-3lo/redis";
 import { PostgresTokenStore } from "atlassian-3lo/postgres";
 import { AtlassianEmulator } from "atlassian-3lo/testing";
 import { createAtlassianHandlers } from "atlassian-3lo/testing/msw";
+import { type NodeServerResponse, sendWebResponse } from "atlassian-3lo/node";
+import { type TokenStoreLease, testTokenStoreConformance } from "atlassian-3lo/store";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
@@ -115,6 +123,9 @@ export const redisStore = new RedisTokenStore({ client: new Redis({ lazyConnect:
 export const handlers = createAtlassianHandlers(new AtlassianEmulator());
 export const pgStore = new PostgresTokenStore({ client: new pg.Pool(), table: "integrations.atlassian_tokens" });
 export const pgliteStore = new PostgresTokenStore({ client: new PGlite() });
+export const send: (response: Response, res: NodeServerResponse) => Promise<void> = sendWebResponse;
+export type Lease = TokenStoreLease;
+export const conformance = testTokenStoreConformance;
 `,
 	);
 	run("node", ["esm.mjs"], consumer);

@@ -1,3 +1,9 @@
+// The main entry: only the public surface. Other entries: atlassian-3lo/node (Node glue), /store (for store
+// authors), /redis, /postgres, /testing, /testing/msw.
+import * as node from "./node/send-web-response.js";
+import * as tokenKey from "./tokens/token-key.js";
+import type * as storeContract from "./tokens/token-store.js";
+
 // Atlassian platform: user, sites, gateway URLs, scopes, callback and login routes
 export type { AccessibleResource } from "./atlassian/accessible-resources.js";
 export { AtlassianAPIError, type AtlassianRateLimit, AtlassianScopeError } from "./atlassian/api-error.js";
@@ -24,7 +30,6 @@ export { AtlassianPaginationError, type AtlassianPaginationFailure, type Paginat
 export { type AtlassianScope, AtlassianScopes } from "./atlassian/scopes.js";
 export { SiteNotAccessibleError, selectSite } from "./atlassian/select-site.js";
 export type { AtlassianUser } from "./atlassian/user.js";
-export { type NodeServerResponse, sendWebResponse } from "./http/send-web-response.js";
 export { AuthorizationCallbackError, type AuthorizationCallbackFailure, validateAuthorizationCallback } from "./oauth2/callback.js";
 export type { OAuth2ClientOptions } from "./oauth2/client.js";
 export { OAuth2Client } from "./oauth2/client.js";
@@ -53,7 +58,6 @@ export {
 	TokenWriteNotDurableError,
 } from "./tokens/errors.js";
 export { MemoryTokenStore } from "./tokens/memory-token-store.js";
-export { checkTokenKey } from "./tokens/token-key.js";
 export {
 	type KeepAliveOptions,
 	type KeepAliveReport,
@@ -62,4 +66,20 @@ export {
 	type TokenManagerOptions,
 	type TokenRefresher,
 } from "./tokens/token-manager.js";
-export type { IdleKey, StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "./tokens/token-store.js";
+export type { StoredTokenSet, TokenStore } from "./tokens/token-store.js";
+
+// Deprecated re-exports, kept for one minor version (they go in 0.3): Node glue and store-author tools have
+// entries of their own.
+
+/** @deprecated Import it from `atlassian-3lo/node`, which keeps Node glue out of the runtime-neutral main entry. */
+export const sendWebResponse = node.sendWebResponse;
+/** @deprecated Import it from `atlassian-3lo/node`. */
+export type NodeServerResponse = node.NodeServerResponse;
+/** @deprecated Import it from `atlassian-3lo/store`, the home of what store authors need. */
+export const checkTokenKey = tokenKey.checkTokenKey;
+/** @deprecated Import it from `atlassian-3lo/store`. */
+export type IdleKey = storeContract.IdleKey;
+/** @deprecated Import it from `atlassian-3lo/store`. */
+export type TokenStoreCallOptions = storeContract.TokenStoreCallOptions;
+/** @deprecated Import it from `atlassian-3lo/store`. */
+export type TokenStoreLease = storeContract.TokenStoreLease;

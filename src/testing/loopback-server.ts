@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isLoopbackHostname } from "../internal/loopback.js";
+import { sendWebResponse } from "../node/send-web-response.js";
 
 export type WebHandler = (request: Request) => Response | Promise<Response>;
 
@@ -57,13 +58,5 @@ async function serve(handler: WebHandler, incoming: IncomingMessage, outgoing: S
 		headers,
 		body: method === "GET" || method === "HEAD" ? undefined : Buffer.concat(chunks),
 	});
-	const response = await handler(request);
-	const outgoingHeaders: Record<string, string | string[]> = {};
-	response.headers.forEach((value, name) => {
-		if (name !== "set-cookie") outgoingHeaders[name] = value;
-	});
-	const cookies = response.headers.getSetCookie();
-	if (cookies.length > 0) outgoingHeaders["set-cookie"] = cookies;
-	outgoing.writeHead(response.status, outgoingHeaders);
-	outgoing.end(Buffer.from(await response.arrayBuffer()));
+	await sendWebResponse(await handler(request), outgoing);
 }

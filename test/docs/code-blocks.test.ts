@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 
 // Every ```ts block in README.md and docs/ must type-check against the package as users import it
-// ("atlassian-3lo", "atlassian-3lo/redis", "atlassian-3lo/postgres", "atlassian-3lo/testing" mapped to src/). A block that is
+// ("atlassian-3lo" and each of its entries mapped to src/). A block that is
 // deliberately a fragment (a signature listing) is marked visibly with the info string ```ts fragment.
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const outDir = join(root, ".doc-blocks", "typecheck");
@@ -54,6 +54,8 @@ it("every ts code block in README.md and docs/ type-checks", async () => {
 					"atlassian-3lo/postgres": ["../../src/postgres/index.ts"],
 					"atlassian-3lo/testing": ["../../src/testing/index.ts"],
 					"atlassian-3lo/testing/msw": ["../../src/testing/msw.ts"],
+					"atlassian-3lo/node": ["../../src/node/index.ts"],
+					"atlassian-3lo/store": ["../../src/store/index.ts"],
 				},
 			},
 			include: ["*.ts"],

@@ -19,5 +19,8 @@ it.each(pages)("docs/recipes/%s shows its example as it runs", (page) => {
 	// The page shows the recipe; the lines that run it on its own (`npx tsx examples/…`) follow a marker, and are left out.
 	const example = file.slice(0, file.indexOf("\n\n// Below: `npx tsx examples/") + 1);
 	expect(example.length).toBeGreaterThan(100);
-	expect(block).toBe(example.replace('"../src/index.js"', '"atlassian-3lo"'));
+	const asPublished = example
+		.replace('"../src/index.js"', '"atlassian-3lo"')
+		.replace(/"\.\.\/src\/([a-z]+)\/index\.js"/g, '"atlassian-3lo/$1"');
+	expect(block).toBe(asPublished);
 });

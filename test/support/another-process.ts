@@ -1,4 +1,4 @@
-import type { StoredTokenSet, TokenStore, TokenStoreLease } from "../../src/index.js";
+import type { StoredTokenSet, TokenStore, TokenStoreLease } from "../../src/store/index.js";
 
 /** Plays another process finishing its refresh: it stores a newer token set over `saved`, then lets go of its lease. */
 export async function finishRefreshElsewhere(store: TokenStore, saved: StoredTokenSet, lease: TokenStoreLease | null): Promise<boolean> {

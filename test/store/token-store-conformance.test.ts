@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { encryptedTokenStore, MemoryTokenStore, type StoredTokenSet, type TokenStore } from "../../src/index.js";
 import { PostgresTokenStore, pgListener } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
-import { testTokenStoreConformance } from "../../src/testing/index.js";
+import { testTokenStoreConformance } from "../../src/store/index.js";
 import { createPool, endPool, type RunningPostgres, startPostgres } from "../support/postgres-server.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
 

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { type NodeServerResponse, sendWebResponse } from "../../src/index.js";
+import { type NodeServerResponse, sendWebResponse } from "../../src/node/index.js";
 
 describe("sendWebResponse", () => {
 	it("sends status, headers, every Set-Cookie apart and the body through a real node:http response", async () => {

@@ -3,6 +3,7 @@
  * paging, the one key rule, listing every key, and close(). Declared by `testTokenStoreConformance`.
  */
 import assert from "node:assert/strict";
+import { sleep } from "../internal/sleep.js";
 import type { IdleKey, StoredTokenSet, TokenStore } from "../tokens/token-store.js";
 
 /** One conformance test: a fresh fixture (`store`, `otherStore`) and a key maker unique to the test. */
@@ -148,8 +149,4 @@ export async function eventually(action: () => Promise<void>, done: () => boolea
 		}
 	}
 	assert.fail(message);
-}
-
-export function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,8 +3,9 @@
  * or node:test (it takes their `describe` and `it`; its assertions throw `AssertionError`s).
  */
 import assert from "node:assert/strict";
+import { sleep } from "../internal/sleep.js";
 import type { StoredTokenSet, TokenStore } from "../tokens/token-store.js";
-import { type ConformanceTest, declareFleetConformance, eventually, sleep, tokenSet } from "./token-store-conformance-fleet.js";
+import { type ConformanceTest, declareFleetConformance, eventually, tokenSet } from "./token-store-conformance-fleet.js";
 
 /** One test's view of the store under test. */
 export interface TokenStoreConformanceFixture {
