@@ -1,0 +1,4 @@
+export declare const LAYERS: string[][];
+export declare const MAX_LINES: number;
+export declare const NETWORK_MODULE: string;
+export declare function checkArchitecture(files: Map<string, string>): string[];
