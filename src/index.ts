@@ -52,6 +52,7 @@ export {
 export {
 	CorruptTokenRecordError,
 	RefreshOutcomeUnknownError,
+	TokenLeaseTimeoutError,
 	TokenLockTimeoutError,
 	TokenNotFoundError,
 	TokenStoreTimeoutError,

@@ -9,7 +9,10 @@ export class OAuth2RequestError extends Error {
 	public description: string | null;
 	public uri: string | null;
 	public state: string | null;
-	/** HTTP status of the response, or `null` when the error came from a redirect (callback). */
+	/**
+	 * HTTP status of the response, or `null` when no response says it now: a callback's redirect, or
+	 * `TokenManager` reporting a refusal stored earlier or a missing refresh token.
+	 */
 	public status: number | null;
 
 	constructor(code: string, description: string | null, uri: string | null, state: string | null, status: number | null = null) {

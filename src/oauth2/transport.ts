@@ -1,6 +1,7 @@
 /**
- * The only module that talks to the network. Every request this package sends (token endpoint,
- * revocation, Atlassian's APIs) goes through `send()` or `sendForResponse()`, under one `Transport`.
+ * The only module that calls fetch (scripts/check-architecture.mjs checks it). Every HTTP request this package
+ * sends (token endpoint, revocation, Atlassian's APIs) goes through `send()` or `sendForResponse()`, under one
+ * `Transport`. The stores talk to Redis and Postgres through the client the user gives them.
  */
 import { abortable } from "../internal/abortable.js";
 import { parseJson } from "../internal/json.js";

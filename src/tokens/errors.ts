@@ -12,17 +12,26 @@ export class TokenNotFoundError extends Error {
 }
 brandError(TokenNotFoundError, "TokenNotFoundError");
 
-/** Another process held the refresh lock for longer than this process was willing to wait. Safe to retry. */
-export class TokenLockTimeoutError extends Error {
+/**
+ * Another process held the connection's refresh lease for longer than this process was willing to wait
+ * (`leaseWaitMs`). Safe to retry.
+ */
+export class TokenLeaseTimeoutError extends Error {
 	public key: string;
 
 	constructor(key: string, waitedMs: number) {
 		super(`Timed out after ${waitedMs} ms waiting for another process to finish refreshing "${key}"; retry later`);
+		// The name it had as TokenLockTimeoutError, for code that matches on it; "TokenLeaseTimeoutError" in 0.3.
 		this.name = "TokenLockTimeoutError";
 		this.key = key;
 	}
 }
-brandError(TokenLockTimeoutError, "TokenLockTimeoutError");
+brandError(TokenLeaseTimeoutError, "TokenLockTimeoutError");
+
+/** @deprecated Renamed `TokenLeaseTimeoutError` (the same class); this alias goes in 0.3. */
+export const TokenLockTimeoutError = TokenLeaseTimeoutError;
+/** @deprecated Renamed `TokenLeaseTimeoutError`. */
+export type TokenLockTimeoutError = TokenLeaseTimeoutError;
 
 /**
  * A store call did not finish within `storeTimeoutMs` (a store that accepts connections but never answers).

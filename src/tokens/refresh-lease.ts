@@ -1,5 +1,5 @@
 import { backoff } from "../internal/backoff.js";
-import { TokenLockTimeoutError } from "./errors.js";
+import { TokenLeaseTimeoutError } from "./errors.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { isAnswered, type RefreshContext, readRefreshable } from "./refresh-context.js";
 import { refreshHoldingLease } from "./refresh-send.js";
@@ -75,5 +75,5 @@ async function refreshOrWait(
 		if (Date.now() + delayMs > waitUntil) break;
 		await wakeup.sleep(delayMs);
 	}
-	throw new TokenLockTimeoutError(key, context.leaseWaitMs);
+	throw new TokenLeaseTimeoutError(key, context.leaseWaitMs);
 }

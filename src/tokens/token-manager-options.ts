@@ -13,8 +13,12 @@ export interface TokenManagerOptions {
 	 * The refresh lease's time to live, in ms. Default 30 000. The holder renews it every third of this while
 	 * its refresh request and write are in flight, so it only expires when the holder died or lost the store.
 	 */
+	leaseTtlMs?: number;
+	/** How long to wait for another process's refresh before giving up with `TokenLeaseTimeoutError`. Default: 2 × `leaseTtlMs`. */
+	leaseWaitMs?: number;
+	/** @deprecated Renamed `leaseTtlMs`; this alias goes in 0.3. */
 	lockTtlMs?: number;
-	/** How long to wait for another process's refresh before giving up with `TokenLockTimeoutError`. Default: 2 × `lockTtlMs`. */
+	/** @deprecated Renamed `leaseWaitMs`; this alias goes in 0.3. */
 	lockWaitMs?: number;
 	/**
 	 * The longest one refresh request may take, in ms. Default 10 000 (Atlassian answers in well under a second). It is given up then, and sooner if its lease

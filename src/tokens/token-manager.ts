@@ -41,11 +41,15 @@ export class TokenManager {
 		if (!(refreshWindowSeconds >= 0 && Number.isFinite(refreshWindowSeconds))) {
 			throw new TypeError(`refreshWindowSeconds must be a finite number of seconds, 0 or more, got ${String(refreshWindowSeconds)}`);
 		}
-		const leaseTtlMs = checkTimerDuration("lockTtlMs", options.lockTtlMs ?? 30_000);
+		const leaseTtlMs = checkTimerDuration("leaseTtlMs", renamedOption(options, "leaseTtlMs", "lockTtlMs") ?? 30_000);
 		if (!Number.isInteger(leaseTtlMs)) {
-			throw new TypeError(`lockTtlMs must be a whole number of ms, got ${leaseTtlMs}`);
+			throw new TypeError(`leaseTtlMs must be a whole number of ms, got ${leaseTtlMs}`);
 		}
-		const leaseWaitMs = checkTimerDuration("lockWaitMs", options.lockWaitMs ?? Math.min(2 * leaseTtlMs, MAX_TIMER_MS), 0);
+		const leaseWaitMs = checkTimerDuration(
+			"leaseWaitMs",
+			renamedOption(options, "leaseWaitMs", "lockWaitMs") ?? Math.min(2 * leaseTtlMs, MAX_TIMER_MS),
+			0,
+		);
 		const refreshTimeoutMs = checkTimerDuration("refreshTimeoutMs", options.refreshTimeoutMs ?? 10_000);
 		const bounds = new StoreCallBounds(checkTimerDuration("storeTimeoutMs", options.storeTimeoutMs ?? 5_000));
 		const now = options.now ?? Date.now;
@@ -191,6 +195,20 @@ export class TokenManager {
 	#isFresh(tokens: StoredTokenSet): boolean {
 		return isFresh(tokens, this.#context.now(), this.#context.refreshWindowMs);
 	}
+}
+
+/** An option under its name or its deprecated one; both at once is a mistake worth hearing about. */
+function renamedOption(
+	options: TokenManagerOptions,
+	name: "leaseTtlMs" | "leaseWaitMs",
+	deprecated: "lockTtlMs" | "lockWaitMs",
+): number | undefined {
+	const value = options[name];
+	const old = options[deprecated];
+	if (value !== undefined && old !== undefined) {
+		throw new TypeError(`Give ${name} only: ${deprecated} is its deprecated name`);
+	}
+	return value ?? old;
 }
 
 /** A caller's abort, as this package reports it: an `ArcticFetchError` whose cause is a sanitized copy of the reason. */

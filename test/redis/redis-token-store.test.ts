@@ -237,7 +237,7 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			const atlassian = new Atlassian("id", "secret", "https://app.example/cb", {
 				fetch: () => Promise.reject(new Error("the waiter must not refresh")),
 			});
-			const waiter = new TokenManager(atlassian, { store, lockTtlMs: 30_000 });
+			const waiter = new TokenManager(atlassian, { store, leaseTtlMs: 30_000 });
 			const saved = await waiter.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 0 }));
 			const lease = await store.acquireLease("conn", 30_000); // another process is refreshing
 			const waiting = waiter.getAccessToken("conn");
@@ -283,7 +283,7 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 				fetch: () => Promise.reject(new Error("the waiter must not refresh")),
 			});
 			// Polling after 500 ms at the latest: a wake-up well under that is the notification.
-			const waiter = new TokenManager(atlassian, { store, lockTtlMs: 30_000 });
+			const waiter = new TokenManager(atlassian, { store, leaseTtlMs: 30_000 });
 			const saved = await waiter.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 0 }));
 			expect(await connections()).toBe(before); // nothing opened before anyone waits
 			const lease = await store.acquireLease("conn", 30_000);

@@ -55,7 +55,7 @@ describe.skipIf(!hasRedisServer())("fault suite on a real redis-server", () => {
 		const redisStore = new RedisTokenStore({ client, prefix });
 		const store = options.wrap ? options.wrap(redisStore) : redisStore;
 		const atlassian = new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, REDIRECT_URI, { hosts: server.hosts });
-		const manager = new TokenManager(atlassian, { lockTtlMs: 1_000, ...options, store, now: () => server.emulator.now() });
+		const manager = new TokenManager(atlassian, { leaseTtlMs: 1_000, ...options, store, now: () => server.emulator.now() });
 		return { client, store, redisStore, manager, atlassian };
 	}
 
@@ -189,10 +189,10 @@ describe.skipIf(!hasRedisServer())("fault suite on a real redis-server", () => {
 			await expectAlive();
 		}, 30_000);
 
-		it("5 · a slow token endpoint (0.8 × and 1.5 × lockTtlMs) while another process waits: one refresh each time, nothing aborted", async () => {
+		it("5 · a slow token endpoint (0.8 × and 1.5 × leaseTtlMs) while another process waits: one refresh each time, nothing aborted", async () => {
 			// B waits longer than the answer takes; what matters is that A's refresh outlives its lease's TTL unharmed.
-			const a = worker({ lockTtlMs: 500, lockWaitMs: 5_000 });
-			const b = worker({ lockTtlMs: 500, lockWaitMs: 5_000 });
+			const a = worker({ leaseTtlMs: 500, leaseWaitMs: 5_000 });
+			const b = worker({ leaseTtlMs: 500, leaseWaitMs: 5_000 });
 			await a.manager.save("conn", await consent(a.atlassian));
 			for (const ms of [400, 750]) {
 				anHourPasses();
@@ -255,7 +255,7 @@ describe.skipIf(!hasRedisServer())("fault suite on a real redis-server", () => {
 			try {
 				// A gives its send up after 1 s: B, taking over, waits that deadline out (plus 5 s) before sending again.
 				// A waits out the partition and B meanwhile.
-				const a = worker({ port: proxy.port, refreshTimeoutMs: 1_000, storeTimeoutMs: 15_000, lockWaitMs: 15_000 });
+				const a = worker({ port: proxy.port, refreshTimeoutMs: 1_000, storeTimeoutMs: 15_000, leaseWaitMs: 15_000 });
 				const b = worker();
 				await a.manager.save("conn", await consent(a.atlassian));
 				anHourPasses();

@@ -96,7 +96,7 @@ function describeStalledHolder(name: string, skip: boolean, setUp: () => Promise
 			const atlassian = new Atlassian("client-id", "client-secret", "http://localhost:3000/callback", {
 				hosts: { authorizationServer: origin, apiGateway: origin },
 			});
-			const manager = new TokenManager(atlassian, { store, lockTtlMs: LOCK_TTL_MS, refreshTimeoutMs: REFRESH_TIMEOUT_MS });
+			const manager = new TokenManager(atlassian, { store, leaseTtlMs: LOCK_TTL_MS, refreshTimeoutMs: REFRESH_TIMEOUT_MS });
 			await store.delete("conn").catch(() => {});
 			await manager.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 3600 }));
 

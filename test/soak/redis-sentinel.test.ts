@@ -26,7 +26,7 @@ async function failoversUnderLoad(durable: boolean) {
 	client.on("error", () => {});
 	const store = new RedisTokenStore({ client, prefix: PREFIX, durability: durable ? { replicas: 1, timeoutMs: 500 } : undefined });
 	const atlassian = new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, REDIRECT_URI, { hosts: server.hosts });
-	const manager = new TokenManager(atlassian, { store, lockWaitMs: 20_000 });
+	const manager = new TokenManager(atlassian, { store, leaseWaitMs: 20_000 });
 	let workers: ChildProcess[] = [];
 	try {
 		for (const key of KEYS) {

@@ -44,8 +44,8 @@ const atlassian = new Atlassian(
 );
 const manager = new TokenManager(atlassian, {
 	store,
-	lockTtlMs: Number(LOCK_TTL_MS),
-	lockWaitMs: 30_000,
+	leaseTtlMs: Number(LOCK_TTL_MS),
+	leaseWaitMs: 30_000,
 	// A killed holder's send is given up after this: the others wait it out (plus 5 s) before sending again.
 	refreshTimeoutMs: Number(REFRESH_TIMEOUT_MS ?? 10_000),
 });

@@ -21,8 +21,8 @@ const atlassian = new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSe
 const manager = new TokenManager(atlassian, {
 	store: new RedisTokenStore({ client, prefix: PREFIX, durability: DURABLE === "1" ? { replicas: 1, timeoutMs: 500 } : undefined }),
 	refreshWindowSeconds: 1,
-	lockTtlMs: 1_000,
-	lockWaitMs: 4_000,
+	leaseTtlMs: 1_000,
+	leaseWaitMs: 4_000,
 	storeTimeoutMs: 2_000,
 });
 const keys = (KEYS ?? "").split(",");

@@ -34,7 +34,7 @@ const atlassian = new Atlassian("client-id", "client-secret", "http://localhost:
 });
 const manager = new TokenManager(atlassian, {
 	store: connection.store,
-	lockTtlMs: Number(LOCK_TTL_MS),
+	leaseTtlMs: Number(LOCK_TTL_MS),
 	refreshTimeoutMs: Number(REFRESH_TIMEOUT_MS),
 });
 

@@ -9,6 +9,7 @@ import {
 	OAuth2Tokens,
 	RefreshOutcomeUnknownError,
 	type StoredTokenSet,
+	TokenLeaseTimeoutError,
 	TokenLockTimeoutError,
 	TokenManager,
 	type TokenManagerOptions,
@@ -272,9 +273,9 @@ describe("TokenManager", () => {
 		expect(stored?.reauthorizationRequired).toBeUndefined();
 	});
 
-	it("a slow answer (past 0.8 × lockTtlMs, even past the TTL) is waited for under a renewed lease, not aborted", async () => {
+	it("a slow answer (past 0.8 × leaseTtlMs, even past the TTL) is waited for under a renewed lease, not aborted", async () => {
 		const { endpoint, store, manager, signIn } = setup({
-			lockTtlMs: 400,
+			leaseTtlMs: 400,
 			beforeAnswer: () => new Promise((resolve) => setTimeout(resolve, 900)),
 		});
 		await signIn();
@@ -290,7 +291,7 @@ describe("TokenManager", () => {
 	it("a send with no answer by refreshTimeoutMs is given up, its deadline recorded, and recovered by a resend inside the reuse window", async () => {
 		let slowAnswers = 0;
 		const { emulator, store, manager } = await emulatorSetup({
-			lockTtlMs: 400,
+			leaseTtlMs: 400,
 			refreshTimeoutMs: 200,
 			// Atlassian performs the refresh, but the first answer takes 900 ms to come back.
 			fetch: async (request, emulator) => {
@@ -333,7 +334,7 @@ describe("TokenManager", () => {
 		let sent = 0;
 		const { manager, signIn } = setup({
 			store,
-			lockTtlMs: 600,
+			leaseTtlMs: 600,
 			beforeAnswer: () => {
 				sent++;
 				// The store stops renewing the lease (another holder, a lost connection), and Atlassian never answers.
@@ -406,13 +407,29 @@ describe("TokenManager", () => {
 		expect(endpoint.requests).toBe(0);
 	});
 
-	it("gives up with TokenLockTimeoutError when the lease is never released", async () => {
-		const { store, manager, signIn } = setup({ lockWaitMs: 150 });
+	it("gives up with TokenLeaseTimeoutError when the lease is never released", async () => {
+		const { store, manager, signIn } = setup({ leaseWaitMs: 150 });
 		await signIn();
 		await store.acquireLease("conn", 60_000);
 		const error = await rejection(manager.getAccessToken("conn"));
+		expect(error).toBeInstanceOf(TokenLeaseTimeoutError);
+		expect((error as TokenLeaseTimeoutError).key).toBe("conn");
+	});
+
+	it("still takes the deprecated lockWaitMs and lockTtlMs, and TokenLockTimeoutError is the same class", async () => {
+		const { store, manager, signIn } = setup({ lockWaitMs: 150, lockTtlMs: 1_000 });
+		await signIn();
+		await store.acquireLease("conn", 60_000);
+		const startedAt = Date.now();
+		const error = await rejection(manager.getAccessToken("conn"));
+		expect(Date.now() - startedAt).toBeLessThan(1_000); // not the default wait of 2 × 30 s
 		expect(error).toBeInstanceOf(TokenLockTimeoutError);
-		expect((error as TokenLockTimeoutError).key).toBe("conn");
+		expect(TokenLockTimeoutError).toBe(TokenLeaseTimeoutError);
+		expect((error as Error).name).toBe("TokenLockTimeoutError");
+		const atlassian = new Atlassian("id", "secret", "https://app.example/cb");
+		expect(() => new TokenManager(atlassian, { store: new MemoryTokenStore(), leaseTtlMs: 1_000, lockTtlMs: 1_000 })).toThrow(
+			"Give leaseTtlMs only: lockTtlMs is its deprecated name",
+		);
 	});
 
 	it("without a refresh token, an expired access token requires re-authorization", async () => {
@@ -443,10 +460,10 @@ describe("TokenManager", () => {
 	});
 
 	it.each([
-		[{ lockTtlMs: 0 }, /lockTtlMs must be from 1/],
-		[{ lockTtlMs: Number.POSITIVE_INFINITY }, /lockTtlMs must be from 1/],
-		[{ lockTtlMs: 1.5 }, /lockTtlMs must be a whole number/],
-		[{ lockWaitMs: -1 }, /lockWaitMs must be from 0/],
+		[{ leaseTtlMs: 0 }, /leaseTtlMs must be from 1/],
+		[{ leaseTtlMs: Number.POSITIVE_INFINITY }, /leaseTtlMs must be from 1/],
+		[{ leaseTtlMs: 1.5 }, /leaseTtlMs must be a whole number/],
+		[{ leaseWaitMs: -1 }, /leaseWaitMs must be from 0/],
 		[{ storeTimeoutMs: 0 }, /storeTimeoutMs must be from 1/],
 		[{ refreshWindowSeconds: -1 }, /refreshWindowSeconds must be a finite number/],
 		[{ refreshWindowSeconds: Number.NaN }, /refreshWindowSeconds must be a finite number/],
@@ -595,12 +612,12 @@ describe("TokenManager under faults", () => {
 		expect(endpoint.requests).toBe(1);
 	});
 
-	it("past lockWaitMs the caller hears TokenWriteNotDurableError, and the set is confirmed in the background, never served meanwhile", async () => {
+	it("past leaseWaitMs the caller hears TokenWriteNotDurableError, and the set is confirmed in the background, never served meanwhile", async () => {
 		const onRefresh = vi.fn();
 		const { endpoint, store, signIn } = setup();
 		const manager = new TokenManager(new Atlassian("id", "secret", "https://app.example/cb", { fetch: endpoint.fetch }), {
 			store,
-			lockWaitMs: 300,
+			leaseWaitMs: 300,
 			onRefresh,
 		});
 		await signIn();
