@@ -13,7 +13,7 @@ export default defineConfig({
 			"test/scenarios/**",
 			"test/support/**",
 			"test/demo/**",
-			"test/testing/token-store-conformance.test.ts",
+			"test/store/token-store-conformance.test.ts",
 			// Docs compile and run, and the bundle is measured, in `npm test`.
 			"test/docs/**",
 			"test/size/**",
