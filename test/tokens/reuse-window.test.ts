@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { ArcticFetchError, Atlassian, isReauthorizationRequired, RefreshOutcomeUnknownError, TokenManager } from "../../src/index.js";
 import { DEFAULT_CLIENT } from "../../src/testing/index.js";
+import { mayResend, SettledSends, untilResendMs } from "../../src/tokens/reuse-window.js";
 import { rejection } from "../support/rejection.js";
 
 import { emulatorSetup, isRefreshRequest, withResendDelaysSkipped } from "../support/token-manager-setup.js";
@@ -78,5 +79,41 @@ describe("Atlassian's reuse window: resending a refresh token whose answer was l
 		// This time the refresh never reached Atlassian, so accepting the risk works.
 		const refreshed = await manager.refresh("conn", { retryUnknownOutcome: true });
 		expect(emulator.isRefreshTokenCurrent(refreshed.refreshToken ?? "")).toBe(true);
+	});
+});
+
+describe("reuse-window rules", () => {
+	const marked = (refreshSentAt: number | undefined, refreshDeadline?: number) => ({
+		accessToken: "a",
+		refreshToken: "r",
+		expiresAt: 0,
+		scopes: [],
+		version: 1,
+		refreshSentAt,
+		refreshDeadline,
+	});
+
+	it("mayResend allows a resend up to 9 of Atlassian's 10 minutes after the first send", () => {
+		expect(mayResend(0, 9 * 60_000 - 1)).toBe(true);
+		expect(mayResend(0, 9 * 60_000)).toBe(false);
+		expect(mayResend(0, 8 * 60_000, 60_000)).toBe(false);
+	});
+
+	it("untilResendMs waits for another send's deadline plus 5 s; an old mark without a deadline had 30 s", () => {
+		expect(untilResendMs(marked(undefined), 0)).toBe(0);
+		expect(untilResendMs(marked(1_000, 11_000), 1_000)).toBe(15_000);
+		expect(untilResendMs(marked(1_000, 11_000), 20_000)).toBe(0);
+		expect(untilResendMs(marked(0), 0)).toBe(35_000);
+	});
+
+	it("SettledSends remembers the last settled version per key, and forgets", () => {
+		const settled = new SettledSends();
+		settled.remember("k", 3);
+		expect(settled.has("k", 3)).toBe(true);
+		expect(settled.has("k", 4)).toBe(false);
+		settled.remember("k", 4);
+		expect(settled.has("k", 3)).toBe(false);
+		settled.forget("k");
+		expect(settled.has("k", 4)).toBe(false);
 	});
 });

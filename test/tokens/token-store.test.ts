@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { CorruptTokenRecordError } from "../../src/index.js";
+import { isStoredTokenSet, parseStoredRecord } from "../../src/tokens/token-store.js";
+
+const valid = { accessToken: "at", refreshToken: "rt", expiresAt: 1, scopes: ["read:me"], version: 3 };
+
+describe("isStoredTokenSet", () => {
+	it("accepts a token set, with or without its optional times", () => {
+		expect(isStoredTokenSet(valid)).toBe(true);
+		expect(isStoredTokenSet({ ...valid, refreshToken: null, consentedAt: 1, issuedAt: 2, refreshSentAt: 3, refreshDeadline: 4 })).toBe(
+			true,
+		);
+		expect(isStoredTokenSet({ ...valid, reauthorizationRequired: true })).toBe(true);
+	});
+
+	it.each([
+		["null", null],
+		["a string", "at"],
+		["no access token", { ...valid, accessToken: undefined }],
+		["a numeric refresh token", { ...valid, refreshToken: 1 }],
+		["an infinite expiry", { ...valid, expiresAt: Number.POSITIVE_INFINITY }],
+		["scopes that are not strings", { ...valid, scopes: [1] }],
+		["a fractional version", { ...valid, version: 1.5 }],
+		["a non-boolean mark", { ...valid, reauthorizationRequired: "yes" }],
+		["a NaN time", { ...valid, refreshSentAt: Number.NaN }],
+	])("refuses %s", (_, value) => {
+		expect(isStoredTokenSet(value)).toBe(false);
+	});
+});
+
+describe("parseStoredRecord", () => {
+	it("reads a record's JSON with its version kept apart", () => {
+		const { version: _, ...json } = valid;
+		expect(parseStoredRecord("k", JSON.stringify(json), "7")).toEqual({ ...valid, version: 7 });
+	});
+
+	it("is a CorruptTokenRecordError for JSON that is broken or not a token set, never a token", () => {
+		expect(() => parseStoredRecord("k", "{not json", 1)).toThrow(CorruptTokenRecordError);
+		expect(() => parseStoredRecord("k", '{"accessToken":5}', 1)).toThrow(CorruptTokenRecordError);
+		expect(() => parseStoredRecord("k", "null", 1)).toThrow(CorruptTokenRecordError);
+	});
+});
