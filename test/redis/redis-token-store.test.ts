@@ -107,36 +107,6 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			expect(await client.exists("t4:{conn}:lease")).toBe(0);
 		});
 
-		it("indexes connections by when their refresh token was issued, for keepAlive()", async () => {
-			const store = new RedisTokenStore({ client, prefix: "idx:" });
-			await store.compareAndSet("new", 0, { ...tokens, issuedAt: 300 });
-			await store.compareAndSet("old", 0, { ...tokens, issuedAt: 100 });
-			await store.compareAndSet("mid", 0, { ...tokens, issuedAt: 200 });
-			expect(await store.listIdleKeys(250, { limit: 10 })).toEqual([
-				{ key: "old", issuedAt: 100 },
-				{ key: "mid", issuedAt: 200 },
-			]);
-			expect(await store.listIdleKeys(1000, { limit: 1 })).toEqual([{ key: "old", issuedAt: 100 }]);
-			await store.compareAndSet("old", 1, { ...tokens, issuedAt: 400, version: 2 });
-			await store.delete("mid");
-			expect(await store.listIdleKeys(350, { limit: 10 })).toEqual([{ key: "new", issuedAt: 300 }]);
-			// Marked for re-authorization: it leaves the index.
-			await store.compareAndSet("new", 1, { ...tokens, issuedAt: 300, reauthorizationRequired: true, version: 2 });
-			expect(await client.zscore("idx:issued-at", "new")).toBeNull();
-		});
-
-		it("an index entry whose record expired by its TTL is removed when met, and never listed", async () => {
-			const shortLived = new RedisTokenStore({ client, prefix: "ttl:", ttlMs: 50 });
-			const kept = new RedisTokenStore({ client, prefix: "ttl:" });
-			for (let index = 0; index < 100; index++) await shortLived.compareAndSet(`gone-${index}`, 0, { ...tokens, issuedAt: 100 + index });
-			await kept.compareAndSet("alive", 0, { ...tokens, issuedAt: 500 });
-			await new Promise((resolve) => setTimeout(resolve, 150));
-			expect(await client.zcard("ttl:issued-at")).toBe(101);
-			// With the default limit, the 100 expired entries would once have filled the page.
-			expect(await kept.listIdleKeys(1_000, { limit: 100 })).toEqual([{ key: "alive", issuedAt: 500 }]);
-			expect(await client.zcard("ttl:issued-at")).toBe(1);
-		});
-
 		it("sends no token to a hook or a caller when Redis refuses the write (its ReplyError holds the command's arguments)", async () => {
 			const emulator = new AtlassianEmulator();
 			let refuseWritesOnRefresh = false;
@@ -187,20 +157,6 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			}
 		});
 
-		it("migrates records written by 0.1 (a JSON string under {prefix}tokens:{key}) to the new layout", async () => {
-			const store = new RedisTokenStore({ client, prefix: "mig:" });
-			await client.set("mig:tokens:a", JSON.stringify(tokens));
-			await client.set("mig:tokens:b", JSON.stringify({ ...tokens, accessToken: "old-b" }));
-			await client.set("mig:tokens:junk", "not json");
-			await store.compareAndSet("b", 0, { ...tokens, accessToken: "newer-b", version: 1 }); // signed in again since
-			expect(await store.migrateLegacyRecords()).toBe(1);
-			expect(await store.get("a")).toEqual(tokens);
-			expect(await store.get("b")).toMatchObject({ accessToken: "newer-b" });
-			expect(await client.exists("mig:tokens:a", "mig:tokens:b")).toBe(0);
-			expect(await client.get("mig:tokens:junk")).toBe("not json");
-			expect(await store.migrateLegacyRecords()).toBe(0);
-		});
-
 		it("durability: WAITs for replicas after each write; too few is TokenWriteNotDurableError, with the write on the primary", async () => {
 			const store = new RedisTokenStore({ client, prefix: "dur:", durability: { replicas: 1, timeoutMs: 50 } });
 			const error = await rejection(store.compareAndSet("conn", 0, tokens));
@@ -248,26 +204,6 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 			expect(await subscribers()).toBe(0);
 			expect(await finishRefreshElsewhere(store, saved, lease)).toBe(true);
 			expect(await waiting).toBe("at-1");
-		} finally {
-			subscriber.disconnect();
-		}
-	});
-
-	it("any number of stores share a subscriber through one message listener; close() lets go of theirs", async () => {
-		const subscriber = redis.client();
-		try {
-			const stores = Array.from({ length: 301 }, () => new RedisTokenStore({ client, prefix: "shared:", subscriber }));
-			const woken = new Set<number>();
-			const stops = stores.map((store, index) => store.watch?.(`conn-${index % 3}`, () => woken.add(index)));
-			expect(subscriber.listenerCount("message")).toBe(1);
-			const subscribers = async () => Number(((await client.pubsub("NUMSUB", "shared:{conn-0}:changed")) as [string, number])[1]);
-			await expect.poll(subscribers, { timeout: 5_000 }).toBe(1);
-			await stores[0]?.compareAndSet("conn-0", 0, tokens);
-			await expect.poll(() => woken.size, { timeout: 5_000 }).toBe(101);
-			stops[0]?.();
-			for (const store of stores) await store.close();
-			expect(subscriber.listenerCount("message")).toBe(0);
-			await expect.poll(subscribers, { timeout: 5_000 }).toBe(0);
 		} finally {
 			subscriber.disconnect();
 		}
