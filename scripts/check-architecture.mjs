@@ -1,5 +1,6 @@
 // Checks the layout of src/ (run by `npm test`): no file over 300 lines, no import from a lower layer up to a
-// higher one (nor between the rooms of one layer), no import cycle, and one module that calls fetch.
+// higher one (nor between the rooms of one layer), no import cycle, one module that calls fetch, and a test at
+// the mirrored path (src/a/b.ts → test/a/b.test.ts) for every source file with logic.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,6 +56,18 @@ export function checkArchitecture(files) {
 	return problems;
 }
 
+/** Source files without logic of their own, which need no test beside them: entry points (re-exports) and type-only modules. */
+export const WITHOUT_LOGIC = [/(^|\/)index\.ts$/, /^testing\/msw\.ts$/, /^tokens\/token-manager-options\.ts$/];
+
+/** `sources`: paths under src/; `tests`: paths under test/. Returns each source file with logic that has no test beside it. */
+export function checkTestMirror(sources, tests) {
+	const present = new Set(tests);
+	return sources
+		.filter((path) => !WITHOUT_LOGIC.some((pattern) => pattern.test(path)))
+		.filter((path) => !present.has(path.replace(/\.ts$/, ".test.ts")))
+		.map((path) => `${path}: no test at test/${path.replace(/\.ts$/, ".test.ts")} (tests mirror sources)`);
+}
+
 /** Each cycle of the graph once, as the path that closes it. */
 function findCycles(graph) {
 	const cycles = [];
@@ -86,10 +99,11 @@ function sourceFiles(root, directory = root) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
 	const src = fileURLToPath(new URL("../src", import.meta.url));
 	const files = new Map(sourceFiles(src));
-	const problems = checkArchitecture(files);
+	const tests = sourceFiles(fileURLToPath(new URL("../test", import.meta.url))).map(([path]) => path);
+	const problems = [...checkArchitecture(files), ...checkTestMirror([...files.keys()], tests)];
 	for (const problem of problems) console.error(`architecture: ${problem}`);
 	if (problems.length > 0) process.exit(1);
 	console.log(
-		`architecture: ${files.size} files in src/, each ≤ ${MAX_LINES} lines; imports point down ${LAYERS.length} layers; no cycle; one module calls fetch`,
+		`architecture: ${files.size} files in src/, each ≤ ${MAX_LINES} lines; imports point down ${LAYERS.length} layers; no cycle; one module calls fetch; every source file with logic has its test beside it`,
 	);
 }

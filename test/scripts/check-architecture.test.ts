@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkArchitecture, MAX_LINES } from "../../scripts/check-architecture.mjs";
+import { checkArchitecture, checkTestMirror, MAX_LINES } from "../../scripts/check-architecture.mjs";
 
 const tree = (files: Record<string, string>) => new Map(Object.entries(files));
 
@@ -46,5 +46,14 @@ describe("checkArchitecture", () => {
 		expect(problems).toContain(`tokens/long.ts: ${MAX_LINES + 1} lines, over ${MAX_LINES}: split it by concept`);
 		expect(problems).toContain("atlassian/api.ts: calls fetch; only oauth2/transport.ts talks to the network");
 		expect(problems.some((problem) => problem.startsWith('extras/x.ts: the room "extras" is not in a layer'))).toBe(true);
+	});
+});
+
+describe("checkTestMirror", () => {
+	it("wants a test at the mirrored path for each source file with logic, not for entries or type-only modules", () => {
+		const sources = ["oauth2/tokens.ts", "tokens/lease-keeper.ts", "index.ts", "redis/index.ts", "tokens/token-manager-options.ts"];
+		expect(checkTestMirror(sources, ["oauth2/tokens.test.ts", "lease-keeper.test.ts"])).toEqual([
+			"tokens/lease-keeper.ts: no test at test/tokens/lease-keeper.test.ts (tests mirror sources)",
+		]);
 	});
 });
