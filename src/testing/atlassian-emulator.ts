@@ -1,4 +1,4 @@
-import { EmulatedAuthorizationServer } from "./emulator/authorization-server.js";
+import { EmulatedAuthorizationServer, type IssuedCodeOptions } from "./emulator/authorization-server.js";
 import { authorize, decide } from "./emulator/authorize-endpoint.js";
 import { EmulatorClock } from "./emulator/clock.js";
 import { errorPage } from "./emulator/consent-page.js";
@@ -100,16 +100,7 @@ export class AtlassianEmulator {
 	}
 
 	/** Issues a code as if `accountId` had clicked Accept: lets tests skip the consent page. */
-	public issueAuthorizationCode(options: {
-		clientId?: string;
-		redirectURI: string;
-		scopes: string[];
-		accountId?: string;
-		/** A PKCE S256 challenge: the exchange must then send the matching `code_verifier`. */
-		codeChallenge?: string;
-		/** The site chosen on the consent page: the grant reaches only it. Default: every site of the user. */
-		siteId?: string;
-	}): string {
+	public issueAuthorizationCode(options: IssuedCodeOptions): string {
 		return this.#authorizationServer.issueAuthorizationCode(options);
 	}
 

@@ -1,11 +1,11 @@
 import { inspect } from "node:util";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Atlassian, OAuth2Tokens, type StoredTokenSet, TokenManager, TokenWriteNotDurableError } from "../../src/index.js";
 import { CorruptTokenRecordError, RedisTokenStore } from "../../src/redis/index.js";
 import { AtlassianEmulator, DEFAULT_CLIENT } from "../../src/testing/index.js";
 import { finishRefreshElsewhere } from "../support/another-process.js";
-import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { hasRedisServer, type RedisServer, useRedisServer } from "../support/redis-server.js";
 import { rejection } from "../support/rejection.js";
 import { RotatingTokenEndpoint } from "../support/rotating-token-endpoint.js";
 import { describeRotationAcrossProcesses } from "../support/rotation-across-processes.js";
@@ -15,13 +15,9 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 	let redis: RedisServer;
 	let client: Redis;
 
-	beforeAll(async () => {
-		redis = await startRedisServer();
-		client = redis.client();
-	});
-
-	afterAll(async () => {
-		await redis?.stop();
+	useRedisServer((server) => {
+		redis = server;
+		client = server.client();
 	});
 
 	const tokens: StoredTokenSet = { accessToken: "at", refreshToken: "rt", expiresAt: 1_800_000_000_000, scopes: ["read:me"], version: 1 };

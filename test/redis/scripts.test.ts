@@ -1,20 +1,16 @@
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as scripts from "../../src/redis/scripts.js";
-import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { hasRedisServer, type RedisServer, useRedisServer } from "../support/redis-server.js";
 
 // Skipped, with one loud line from the global setup, where redis-server is not installed; CI requires it.
 describe.skipIf(!hasRedisServer())("RedisTokenStore's Lua scripts, on a real redis-server", () => {
-	let redis: RedisServer;
+	let _redis: RedisServer;
 	let client: Redis;
 
-	beforeAll(async () => {
-		redis = await startRedisServer();
-		client = redis.client();
-	});
-
-	afterAll(async () => {
-		await redis?.stop();
+	useRedisServer((server) => {
+		_redis = server;
+		client = server.client();
 	});
 
 	it("every script compiles", async () => {

@@ -1,21 +1,17 @@
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StoredTokenSet } from "../../src/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
-import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { hasRedisServer, type RedisServer, useRedisServer } from "../support/redis-server.js";
 
 // Skipped, with one loud line from the global setup, where redis-server is not installed; CI requires it.
 describe.skipIf(!hasRedisServer())("one message listener per subscriber, on a real redis-server", () => {
 	let redis: RedisServer;
 	let client: Redis;
 
-	beforeAll(async () => {
-		redis = await startRedisServer();
-		client = redis.client();
-	});
-
-	afterAll(async () => {
-		await redis?.stop();
+	useRedisServer((server) => {
+		redis = server;
+		client = server.client();
 	});
 
 	const tokens: StoredTokenSet = { accessToken: "at", refreshToken: "rt", expiresAt: 1_800_000_000_000, scopes: ["read:me"], version: 1 };

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis, type RedisOptions } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
 
 export interface RedisServer {
 	port: number;
@@ -107,4 +108,16 @@ export async function spawnRedis(args: string[], ready = "Ready to accept connec
 		}, 10);
 	});
 	return child;
+}
+
+/** Starts one redis-server for the tests of a file (before them all) and stops it after them; `started` gets it. */
+export function useRedisServer(started: (server: RedisServer) => void): void {
+	let server: RedisServer | undefined;
+	beforeAll(async () => {
+		server = await startRedisServer();
+		started(server);
+	});
+	afterAll(async () => {
+		await server?.stop();
+	});
 }

@@ -37,6 +37,20 @@ interface Grant {
 	previousRotatedAt: number;
 }
 
+/** A code issued as if the user had clicked Accept. */
+export interface IssuedCodeOptions {
+	/** Default: the first client's. */
+	clientId?: string;
+	redirectURI: string;
+	scopes: string[];
+	/** Default: the first user's. */
+	accountId?: string;
+	/** A PKCE S256 challenge: the exchange must then send the matching `code_verifier`. */
+	codeChallenge?: string;
+	/** The site chosen on the consent page: the grant reaches only it. Default: every site of the user. */
+	siteId?: string;
+}
+
 /** The authorization server's settings, in ms. */
 export interface AuthorizationServerOptions {
 	accessTokenLifetimeMs: number;
@@ -101,14 +115,7 @@ export class EmulatedAuthorizationServer {
 	}
 
 	/** Issues a code as if `accountId` had clicked Accept. */
-	public issueAuthorizationCode(options: {
-		clientId?: string;
-		redirectURI: string;
-		scopes: string[];
-		accountId?: string;
-		codeChallenge?: string;
-		siteId?: string;
-	}): string {
+	public issueAuthorizationCode(options: IssuedCodeOptions): string {
 		const code = randomToken("code-");
 		this.#codes.set(code, {
 			clientId: options.clientId ?? this.clients[0]?.clientId ?? "",
