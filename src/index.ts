@@ -39,7 +39,7 @@ export { isConsentDeclined, isReauthorizationRequired } from "./oauth2/reauthori
 export { generateState } from "./oauth2/state.js";
 export { OAuth2Tokens } from "./oauth2/tokens.js";
 export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";
-
+export type { ConnectionInfo, ConnectionStatus } from "./tokens/connection.js";
 // Token lifecycle for background jobs
 export {
 	type EncryptedTokenStore,
@@ -50,6 +50,7 @@ export {
 	type TokenEncryptionKey,
 } from "./tokens/encrypted-token-store.js";
 export {
+	ConnectionDisabledError,
 	CorruptTokenRecordError,
 	RefreshOutcomeUnknownError,
 	TokenLeaseTimeoutError,
@@ -67,7 +68,7 @@ export {
 	type TokenManagerOptions,
 	type TokenRefresher,
 } from "./tokens/token-manager.js";
-export type { StoredTokenSet, TokenStore } from "./tokens/token-store.js";
+export type { ConnectionErrorKind, StoredTokenSet, TokenStore } from "./tokens/token-store.js";
 
 // Deprecated re-exports, kept for one minor version (they go in 0.3): Node glue and store-author tools have
 // entries of their own.

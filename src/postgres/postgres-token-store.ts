@@ -3,6 +3,7 @@ import { ChangeListeners } from "../tokens/change-listeners.js";
 import { checkTokenKey } from "../tokens/token-key.js";
 import {
 	type IdleKey,
+	mayKeepAlive,
 	parseStoredRecord,
 	type StoredTokenSet,
 	type TokenStore,
@@ -185,7 +186,7 @@ export class PostgresTokenStore implements TokenStore {
 		const { version, ...data } = tokens;
 		const json = JSON.stringify(data);
 		// A connection that must sign in again leaves the keep-alive index: it must not take a live one's place.
-		const issuedAt = tokens.reauthorizationRequired ? null : (tokens.issuedAt ?? null);
+		const issuedAt = mayKeepAlive(tokens) ? (tokens.issuedAt ?? null) : null;
 		const updated = await this.#query(this.#sql.update, [key, expectedVersion, version, json, issuedAt, this.#channel], options?.signal);
 		if (updated.length > 0 || expectedVersion !== 0) {
 			return updated.length > 0;

@@ -4,6 +4,7 @@ import { CorruptTokenRecordError, TokenWriteNotDurableError } from "../tokens/er
 import { checkTokenKey } from "../tokens/token-key.js";
 import {
 	type IdleKey,
+	mayKeepAlive,
 	parseStoredRecord,
 	type StoredTokenSet,
 	type TokenStore,
@@ -176,7 +177,7 @@ export class RedisTokenStore implements TokenStore {
 		// The index lives in its own slot, so it cannot join the script on a cluster. It is a hint that
 		// `keepAlive()` checks against the record; a lost update is repaired by the next write. A connection that
 		// must sign in again leaves it: it can no longer be kept alive, and must not take a live one's place.
-		if (tokens.reauthorizationRequired) {
+		if (!mayKeepAlive(tokens)) {
 			await this.#client.zrem(this.#keys.index, key).catch(() => {});
 		} else if (tokens.issuedAt !== undefined) {
 			await this.#client.zadd(this.#keys.index, tokens.issuedAt, key).catch(() => {});

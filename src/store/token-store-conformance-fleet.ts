@@ -61,11 +61,13 @@ export function declareFleetConformance(describe: (name: string, body: () => voi
 			assert.deepEqual(seen, keys);
 		});
 
-		test("a connection marked for re-authorization, or deleted, is not listed", async ({ store }, key) => {
+		test("a connection marked for re-authorization, disabled, or deleted, is not listed", async ({ store }, key) => {
 			if (store.listIdleKeys === undefined) return;
 			const base = 86_400_000 + Math.floor(Math.random() * 1_000_000) * 1_000 + 700;
 			await store.compareAndSet(key("-dead"), 0, tokenSet(1, { issuedAt: base }));
 			await store.compareAndSet(key("-dead"), 1, tokenSet(2, { issuedAt: base, reauthorizationRequired: true }));
+			await store.compareAndSet(key("-off"), 0, tokenSet(1, { issuedAt: base }));
+			await store.compareAndSet(key("-off"), 1, tokenSet(2, { issuedAt: base, disabledAt: base }));
 			await store.compareAndSet(key("-gone"), 0, tokenSet(1, { issuedAt: base }));
 			await store.delete(key("-gone"));
 			await store.compareAndSet(key("-live"), 0, tokenSet(1, { issuedAt: base + 1 }));

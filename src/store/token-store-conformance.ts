@@ -66,7 +66,15 @@ export function testTokenStoreConformance(
 			});
 
 			test("a token set round-trips with every field, and its version", async ({ store, otherStore }, key) => {
-				const tokens = tokenSet(1, { consentedAt: 1_700_000_000_000, issuedAt: 1_700_000_100_000, reauthorizationRequired: true });
+				const tokens = tokenSet(1, {
+					consentedAt: 1_700_000_000_000,
+					issuedAt: 1_700_000_100_000,
+					reauthorizationRequired: true,
+					disabledAt: 1_700_000_200_000,
+					consecutiveFailures: 2,
+					lastFailureAt: 1_700_000_300_000,
+					lastErrorKind: "server",
+				});
 				assert.equal(await store.compareAndSet(key(), 0, tokens), true);
 				assert.deepEqual(await store.get(key()), tokens);
 				assert.deepEqual(await otherStore.get(key()), tokens);

@@ -218,7 +218,7 @@ async function prepareKey(entry: TokenEncryptionKey, id: string): Promise<Prepar
 
 /** Everything but the two tokens, bound into each ciphertext so no clear field can be changed on its own. */
 function additionalData(key: string, field: string, tokens: StoredTokenSet): Uint8Array<ArrayBuffer> {
-	const record = [
+	const record: unknown[] = [
 		tokens.version,
 		tokens.expiresAt,
 		tokens.scopes,
@@ -230,6 +230,10 @@ function additionalData(key: string, field: string, tokens: StoredTokenSet): Uin
 	];
 	// Appended only when set, so records sealed before the field existed still open.
 	if (tokens.refreshDeadline !== undefined) record.push(tokens.refreshDeadline);
+	const { disabledAt, consecutiveFailures, lastFailureAt, lastErrorKind } = tokens;
+	if (disabledAt !== undefined || consecutiveFailures !== undefined || lastFailureAt !== undefined || lastErrorKind !== undefined) {
+		record.push([disabledAt ?? null, consecutiveFailures ?? null, lastFailureAt ?? null, lastErrorKind ?? null]);
+	}
 	return new TextEncoder().encode(`a3lo.v2\u0000${key}\u0000${field}\u0000${JSON.stringify(record)}`);
 }
 

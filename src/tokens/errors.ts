@@ -111,3 +111,21 @@ export class CorruptTokenRecordError extends Error {
 	}
 }
 brandError(CorruptTokenRecordError, "CorruptTokenRecordError");
+
+/**
+ * The connection was disabled (`TokenManager.disable()`): it is not refreshed, kept alive or handed out until
+ * `enable()` or a new sign-in (`save()`). Nothing was sent to Atlassian.
+ */
+export class ConnectionDisabledError extends Error {
+	public key: string;
+	/** When it was disabled, epoch ms. */
+	public disabledAt: number;
+
+	constructor(key: string, disabledAt: number) {
+		super(`The connection "${key}" was disabled at ${new Date(disabledAt).toISOString()}: enable() it, or sign the user in again`);
+		this.name = "ConnectionDisabledError";
+		this.key = key;
+		this.disabledAt = disabledAt;
+	}
+}
+brandError(ConnectionDisabledError, "ConnectionDisabledError");

@@ -85,6 +85,9 @@ async function keepAliveOne(
 	if (stored === null) {
 		return skip("not_found");
 	}
+	if (stored.disabledAt !== undefined) {
+		return skip("disabled");
+	}
 	if (stored.reauthorizationRequired) {
 		await manager.rewrite(key, stored).catch(() => false);
 		return skip("reauthorization_required");

@@ -1,6 +1,13 @@
 import { ChangeListeners } from "./change-listeners.js";
 import { checkTokenKey } from "./token-key.js";
-import type { IdleKey, StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "./token-store.js";
+import {
+	type IdleKey,
+	mayKeepAlive,
+	type StoredTokenSet,
+	type TokenStore,
+	type TokenStoreCallOptions,
+	type TokenStoreLease,
+} from "./token-store.js";
 
 /** A record, or a tombstone (`tokens: null`) that keeps a deleted connection's version counting. */
 interface Entry {
@@ -85,13 +92,13 @@ export class MemoryTokenStore implements TokenStore {
 		return this.#closed ? () => {} : this.#listeners.add(key, listener);
 	}
 
-	/** Live connections only: a tombstone, and a record marked for re-authorization, are not idle but gone. */
+	/** Live connections only: a tombstone, a record marked for re-authorization and a disabled one are not kept alive. */
 	public async listIdleKeys(issuedBefore: number, options: { limit: number; after?: IdleKey }): Promise<IdleKey[]> {
 		const { after } = options;
 		const idle: IdleKey[] = [];
 		for (const [key, { tokens }] of this.#entries) {
 			const issuedAt = tokens?.issuedAt;
-			if (issuedAt === undefined || issuedAt >= issuedBefore || tokens?.reauthorizationRequired) continue;
+			if (tokens === null || issuedAt === undefined || issuedAt >= issuedBefore || !mayKeepAlive(tokens)) continue;
 			if (after === undefined || issuedAt > after.issuedAt || (issuedAt === after.issuedAt && key > after.key))
 				idle.push({ key, issuedAt });
 		}

@@ -1,5 +1,5 @@
 import { OAuth2RequestError } from "../oauth2/errors.js";
-import { TokenNotFoundError } from "./errors.js";
+import { ConnectionDisabledError, TokenNotFoundError } from "./errors.js";
 import type { PendingWrites } from "./pending-writes.js";
 import type { SettledSends } from "./reuse-window.js";
 import type { StoreAccess } from "./store-access.js";
@@ -47,11 +47,14 @@ export function refreshFailed(context: RefreshContext, key: string, error: unkno
 	return error;
 }
 
-/** The stored set of a connection that may be refreshed; throws when there is none, or when it needs a new sign-in. */
+/** The stored set of a connection that may be refreshed; throws when there is none, when it is disabled, or when it needs a new sign-in. */
 export async function readRefreshable(context: RefreshContext, key: string, signal?: AbortSignal): Promise<StoredTokenSet> {
 	const stored = await context.access.get(key, signal);
 	if (stored === null) {
 		throw new TokenNotFoundError(key);
+	}
+	if (stored.disabledAt !== undefined) {
+		throw new ConnectionDisabledError(key, stored.disabledAt);
 	}
 	if (stored.reauthorizationRequired) {
 		throw reauthorizationError();

@@ -1,4 +1,5 @@
 import { backoff } from "../internal/backoff.js";
+import { sleep } from "../internal/sleep.js";
 import { TokenLeaseTimeoutError } from "./errors.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { isAnswered, type RefreshContext, readRefreshable } from "./refresh-context.js";
@@ -49,17 +50,10 @@ async function refreshOrWait(
 	retryUnknownOutcome: boolean,
 	wakeup: Wakeup,
 ): Promise<StoredTokenSet> {
-	const { access, leaseTtlMs } = context;
 	const waitUntil = Date.now() + context.leaseWaitMs;
 	for (const delayMs of backoff({ firstMs: 25, maxMs: 500, jitter: true })) {
-		// Lease validity is counted from before the request: a store that answers late cannot stretch it.
-		const acquiredAt = Date.now();
-		const lease = await access.call(key, "acquireLease", (call) => access.store.acquireLease(key, leaseTtlMs, call));
-		if (lease !== null) {
-			const keeper = new LeaseKeeper(lease, leaseTtlMs, acquiredAt, {
-				renew: (held, ttlMs) => access.call(key, "renew", (call) => held.renew(ttlMs, call)),
-				release: (held: TokenStoreLease) => access.call(key, "release", (call) => held.release(call)),
-			});
+		const keeper = await tryLease(context, key);
+		if (keeper !== null) {
 			try {
 				const result = await refreshHoldingLease(context, key, seenVersion, force, retryUnknownOutcome, keeper);
 				if (result !== undefined) return result;
@@ -76,4 +70,38 @@ async function refreshOrWait(
 		await wakeup.sleep(delayMs);
 	}
 	throw new TokenLeaseTimeoutError(key, context.leaseWaitMs);
+}
+
+/**
+ * Runs `work` holding the connection's lease, taken as soon as its holder lets go (within `leaseWaitMs`): for
+ * writes that must not land between a refresh's send and the write of its answer, such as `disable()`.
+ */
+export async function underLease<T>(context: RefreshContext, key: string, work: () => Promise<T>): Promise<T> {
+	const waitUntil = Date.now() + context.leaseWaitMs;
+	for (const delayMs of backoff({ firstMs: 25, maxMs: 500, jitter: true })) {
+		const keeper = await tryLease(context, key);
+		if (keeper !== null) {
+			try {
+				return await work();
+			} finally {
+				await keeper.release();
+			}
+		}
+		if (Date.now() + delayMs > waitUntil) break;
+		await sleep(delayMs);
+	}
+	throw new TokenLeaseTimeoutError(key, context.leaseWaitMs);
+}
+
+/** The connection's lease, kept renewed, or `null` when another holder has it. */
+async function tryLease(context: RefreshContext, key: string): Promise<LeaseKeeper | null> {
+	const { access, leaseTtlMs } = context;
+	// Lease validity is counted from before the request: a store that answers late cannot stretch it.
+	const acquiredAt = Date.now();
+	const lease = await access.call(key, "acquireLease", (call) => access.store.acquireLease(key, leaseTtlMs, call));
+	if (lease === null) return null;
+	return new LeaseKeeper(lease, leaseTtlMs, acquiredAt, {
+		renew: (held, ttlMs) => access.call(key, "renew", (call) => held.renew(ttlMs, call)),
+		release: (held: TokenStoreLease) => access.call(key, "release", (call) => held.release(call)),
+	});
 }

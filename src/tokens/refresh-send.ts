@@ -4,6 +4,7 @@ import { sleep } from "../internal/sleep.js";
 import { OAuth2RequestError } from "../oauth2/errors.js";
 import { classifyRefreshFailure } from "../oauth2/reauthorization.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
+import { withFailure } from "./connection.js";
 import { RefreshOutcomeUnknownError } from "./errors.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
 import { isAnswered, notify, type RefreshContext, readRefreshable, refreshFailed, type SendClaim } from "./refresh-context.js";
@@ -144,12 +145,8 @@ async function processRefreshFailure(
 	if (outcome !== "unknown") {
 		// Answered and refused: nothing rotated. Only a refusal of the grant needs a new sign-in.
 		const reauthorizationRequired = outcome === "reauthorization_required" ? { reauthorizationRequired: true } : {};
-		await writeRefreshOutcome(context, key, claim, {
-			...claim,
-			...reauthorizationRequired,
-			refreshSentAt: undefined,
-			refreshDeadline: undefined,
-		});
+		const answered = { ...claim, ...reauthorizationRequired, refreshSentAt: undefined, refreshDeadline: undefined };
+		await writeRefreshOutcome(context, key, claim, withFailure(answered, error, context.now()));
 		if (outcome === "reauthorization_required") {
 			notify(() => context.hooks.onReauthorizationRequired?.(key, error as OAuth2RequestError));
 		}
@@ -157,6 +154,10 @@ async function processRefreshFailure(
 	}
 	const delay = resendDelays.next();
 	if (delay.done === true || !mayResend(claim.refreshSentAt, context.now(), delay.value)) {
+		// The sent mark stays (the token may have rotated); the failure is counted with it: the connection is degraded.
+		if (await writeRefreshOutcome(context, key, claim, withFailure(claim, error, context.now()))) {
+			context.settledSends.remember(key, claim.version + 1);
+		}
 		throw refreshFailed(context, key, error);
 	}
 	await sleep(delay.value);
@@ -167,11 +168,15 @@ async function processRefreshFailure(
 	return resend;
 }
 
-/** Records how a refresh ended (refused, or re-authorization required). Best effort: the caller gets the refresh's error either way. */
-async function writeRefreshOutcome(context: RefreshContext, key: string, claim: StoredTokenSet, outcome: StoredTokenSet): Promise<void> {
+/**
+ * Records how a refresh ended (refused, re-authorization required, or failed with its outcome unknown), with the
+ * failure counted. Best effort: the caller gets the refresh's error either way. `true` when it was written.
+ */
+async function writeRefreshOutcome(context: RefreshContext, key: string, claim: StoredTokenSet, outcome: StoredTokenSet): Promise<boolean> {
 	try {
-		await context.access.compareAndSet(key, claim.version, { ...outcome, version: claim.version + 1 });
+		return await context.access.compareAndSet(key, claim.version, { ...outcome, version: claim.version + 1 });
 	} catch {
 		// The mark stays; the next holder retries inside the reuse window, or reports the outcome unknown.
+		return false;
 	}
 }

@@ -90,9 +90,13 @@ export interface KeepAliveReport {
 	 * - `reauthorization_required`: Atlassian refused its refresh token earlier; it leaves the idle index;
 	 * - `not_idle`: refreshed since the index was written;
 	 * - `refresh_outcome_unknown`: a refresh whose answer was lost, past Atlassian's reuse window (see `RefreshOutcomeUnknownError`);
-	 * - `unreadable`: the record is corrupt, or sealed with a key this process does not have.
+	 * - `unreadable`: the record is corrupt, or sealed with a key this process does not have;
+	 * - `disabled`: `disable()` was called on it.
 	 */
-	skipped: { key: string; reason: "not_found" | "reauthorization_required" | "not_idle" | "refresh_outcome_unknown" | "unreadable" }[];
+	skipped: {
+		key: string;
+		reason: "not_found" | "reauthorization_required" | "not_idle" | "refresh_outcome_unknown" | "unreadable" | "disabled";
+	}[];
 	/** Where this call stopped after `limit` refreshes: pass it as `cursor` to go on. `null` when it reached the end of the idle list. */
 	cursor: string | null;
 }

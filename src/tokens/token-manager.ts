@@ -6,10 +6,12 @@ import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import { AccessTokenCache } from "./access-token-cache.js";
 import { StoreCallBounds } from "./bounded-call.js";
+import { type ConnectionInfo, connectionInfo } from "./connection.js";
+import { TokenNotFoundError } from "./errors.js";
 import { keepAlive } from "./keep-alive.js";
 import { PendingWrites } from "./pending-writes.js";
 import { type RefreshContext, readRefreshable } from "./refresh-context.js";
-import { refreshUnderLease } from "./refresh-lease.js";
+import { refreshUnderLease, underLease } from "./refresh-lease.js";
 import { mayResend, SettledSends } from "./reuse-window.js";
 import { StoreAccess } from "./store-access.js";
 import { checkTokenKey } from "./token-key.js";
@@ -107,7 +109,7 @@ export class TokenManager {
 	public async getAccessToken(key: string, options?: RequestOptions): Promise<string> {
 		checkTokenKey(key);
 		const served = this.#pendingWrites.served(key) ?? this.#cache?.get(key, this.#context.now());
-		if (served !== undefined && this.#isFresh(served)) {
+		if (served !== undefined && served.disabledAt === undefined && this.#isFresh(served)) {
 			return served.accessToken;
 		}
 		const stored = await readRefreshable(this.#context, key, options?.signal);
@@ -134,6 +136,27 @@ export class TokenManager {
 			return stored;
 		}
 		return this.#singleFlight(key, stored.version, true, options);
+	}
+
+	/** The connection's health and Atlassian's limits on it, without any token; `null` when nothing is stored under `key`. */
+	public async getConnection(key: string, options?: RequestOptions): Promise<ConnectionInfo | null> {
+		const stored = await this.getTokenSet(key, options);
+		return stored === null ? null : connectionInfo(key, stored);
+	}
+
+	/**
+	 * Disables the connection: it is not refreshed or kept alive, and `getAccessToken()` / `refresh()` throw
+	 * `ConnectionDisabledError`, until `enable()` or a new sign-in. Written under the connection's lease, so it
+	 * never lands between a refresh's send and the write of its answer (which would lose the rotated token).
+	 * Another process serving from its cache (`cacheMs`) sees it within `cacheMs`.
+	 */
+	public disable(key: string, options?: RequestOptions): Promise<ConnectionInfo> {
+		return this.#setDisabled(key, true, options);
+	}
+
+	/** Undoes `disable()`: the connection is refreshed and kept alive again. */
+	public enable(key: string, options?: RequestOptions): Promise<ConnectionInfo> {
+		return this.#setDisabled(key, false, options);
 	}
 
 	/** Deletes the connection (the user clicked "Disconnect"). It stays deleted: a refresh in flight cannot write it back. */
@@ -190,6 +213,31 @@ export class TokenManager {
 		}
 		// The caller stops waiting when its signal aborts; the refresh itself carries on.
 		return abortable(pending, signal, abortError);
+	}
+
+	async #setDisabled(key: string, disabled: boolean, options: RequestOptions | undefined): Promise<ConnectionInfo> {
+		checkTokenKey(key);
+		const access = this.#access;
+		const changed = await underLease(this.#context, key, async () => {
+			for (let attempt = 1; attempt <= 10; attempt++) {
+				const current = await access.get(key, options?.signal);
+				if (current === null) {
+					throw new TokenNotFoundError(key);
+				}
+				if ((current.disabledAt !== undefined) === disabled) {
+					return current;
+				}
+				const { disabledAt: _, ...enabled } = current;
+				const next = disabled
+					? { ...current, disabledAt: this.#context.now(), version: current.version + 1 }
+					: { ...enabled, version: current.version + 1 };
+				if (await access.compareAndSet(key, current.version, next, options?.signal)) {
+					return next;
+				}
+			}
+			throw new Error(`Could not ${disabled ? "disable" : "enable"} "${key}": its record changed on every one of 10 attempts`);
+		});
+		return connectionInfo(key, changed);
 	}
 
 	#isFresh(tokens: StoredTokenSet): boolean {

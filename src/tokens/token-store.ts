@@ -31,6 +31,27 @@ export interface StoredTokenSet {
 	 * stalls, so two sends of one refresh token are never in flight at once.
 	 */
 	refreshDeadline?: number;
+	/** Set by `TokenManager.disable()`, epoch ms: the connection is not refreshed or kept alive until `enable()` or a new sign-in. */
+	disabledAt?: number;
+	/** Refreshes that failed in a row since the last success (or sign-in); absent when none did. */
+	consecutiveFailures?: number;
+	/** When the last refresh failed, epoch ms. */
+	lastFailureAt?: number;
+	/** What the last failed refresh met (see `ConnectionErrorKind`). */
+	lastErrorKind?: ConnectionErrorKind;
+}
+
+/** What a failed refresh met: no answer, a late one, a 5xx, a 429, Atlassian's refusal of the grant, or a refusal of the app itself (client id or secret, URL). */
+export type ConnectionErrorKind = "network" | "timeout" | "server" | "rate_limited" | "invalid_grant" | "client_config";
+
+const ERROR_KINDS: readonly unknown[] = ["network", "timeout", "server", "rate_limited", "invalid_grant", "client_config"];
+
+/**
+ * Whether the connection belongs in the keep-alive index: not marked for re-authorization, not disabled. The one
+ * rule every store applies when it writes a set.
+ */
+export function mayKeepAlive(tokens: StoredTokenSet): boolean {
+	return tokens.reauthorizationRequired !== true && tokens.disabledAt === undefined;
 }
 
 /** One entry of the keep-alive index: a connection, and when its refresh token was issued (epoch ms). */
@@ -124,7 +145,12 @@ export function isStoredTokenSet(value: unknown): value is StoredTokenSet {
 		optionalTime(record.consentedAt) &&
 		optionalTime(record.issuedAt) &&
 		optionalTime(record.refreshSentAt) &&
-		optionalTime(record.refreshDeadline)
+		optionalTime(record.refreshDeadline) &&
+		optionalTime(record.disabledAt) &&
+		optionalTime(record.lastFailureAt) &&
+		(record.consecutiveFailures === undefined ||
+			(Number.isSafeInteger(record.consecutiveFailures) && (record.consecutiveFailures as number) >= 0)) &&
+		(record.lastErrorKind === undefined || ERROR_KINDS.includes(record.lastErrorKind))
 	);
 }
 

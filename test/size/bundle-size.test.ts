@@ -35,7 +35,9 @@ const SIGN_IN_BUDGET = 6_220;
 // paginate(), the bounded 401 peek, and encryptedTokenStore's resealAll() and migration options.
 // The renovation (#23) moved keepAlive() into a module of its own, reached through a small capability object (+~0.1 KB),
 // branded every error class (+~0.3 KB), and split the refresh protocol into functions that read one context (+~0.3 KB).
-const MAIN_ENTRY_BUDGET = 20_450;
+// Connections you can see (#25, first step) added about 0.85 KB: the health kept with each record (status, failures
+// and their kind), getConnection(), disable()/enable() under the lease, and ConnectionDisabledError.
+const MAIN_ENTRY_BUDGET = 21_350;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');

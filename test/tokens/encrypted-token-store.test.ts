@@ -67,10 +67,14 @@ describe("encryptedTokenStore", () => {
 		["a cleared re-authorization mark", { reauthorizationRequired: false }],
 		["other scopes", { scopes: ["read:me", "write:jira-work"] }],
 		["a cleared sent mark", { refreshSentAt: undefined }],
+		["a cleared disable", { disabledAt: undefined }],
+		["fewer failures", { consecutiveFailures: 1 }],
+		["another error kind", { lastErrorKind: "network" as const }],
 	])("authenticates the whole record: %s in clear does not decrypt", async (_, edit) => {
 		const inner = new MemoryTokenStore();
 		const store = encryptedTokenStore(inner, key);
-		const sealed = await sealedWith(store, inner, "conn", { ...tokens, reauthorizationRequired: true, refreshSentAt: 1 });
+		const health = { disabledAt: 5, consecutiveFailures: 2, lastFailureAt: 6, lastErrorKind: "server" as const };
+		const sealed = await sealedWith(store, inner, "conn", { ...tokens, reauthorizationRequired: true, refreshSentAt: 1, ...health });
 		await inner.compareAndSet("edited", 0, { ...sealed, ...edit });
 		expect(await rejection(store.get("edited"))).toBeInstanceOf(TokenDecryptionError);
 	});

@@ -132,3 +132,35 @@ describe("TokenManager.keepAlive()", () => {
 		await expect(indexed.keepAlive({ limit: 0 })).rejects.toThrow(TypeError);
 	});
 });
+
+describe("TokenManager.keepAlive() and disabled connections", () => {
+	it("skips a disabled connection (reported as disabled), without a request, and keeps the others alive", async () => {
+		let now = Date.now();
+		const { endpoint, manager, signIn } = setup({ now: () => now, expiresInSeconds: 3600 });
+		await signIn();
+		await manager.save(
+			"other",
+			new OAuth2Tokens({ access_token: "other-at", refresh_token: "rt-other", expires_in: 3600, scope: "offline_access" }),
+		);
+		await manager.disable("other");
+		now += 31 * 86_400_000;
+		const report = await manager.keepAlive();
+		expect(report.refreshed).toEqual(["conn"]);
+		expect(report.skipped).toEqual([]); // the store no longer lists it
+		expect(endpoint.requests).toBe(1);
+	});
+
+	it("reports a disabled connection that a store still lists as skipped: disabled", async () => {
+		let now = Date.now();
+		const store = new MemoryTokenStore();
+		const { endpoint, manager, signIn } = setup({ now: () => now, expiresInSeconds: 3600, store });
+		const saved = await signIn();
+		await manager.disable("conn");
+		store.listIdleKeys = async (_before, options) =>
+			options.after === undefined ? [{ key: "conn", issuedAt: saved.issuedAt as number }] : [];
+		now += 31 * 86_400_000;
+		const report = await manager.keepAlive();
+		expect(report.skipped).toEqual([{ key: "conn", reason: "disabled" }]);
+		expect(endpoint.requests).toBe(0);
+	});
+});

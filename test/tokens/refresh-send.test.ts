@@ -13,7 +13,7 @@ import {
 } from "../../src/index.js";
 import { rejection } from "../support/rejection.js";
 
-import { emulatorSetup, setup } from "../support/token-manager-setup.js";
+import { emulatorSetup, setup, withResendDelaysSkipped } from "../support/token-manager-setup.js";
 
 describe("the refresh send: claim, send, and what a failure means", () => {
 	it("marks the refresh token as sent, fenced, before sending it", async () => {
@@ -212,5 +212,52 @@ describe("the refresh send: claim, send, and what a failure means", () => {
 		expect((error as Error).message).toContain("invalid token set");
 		await new Promise((resolve) => setTimeout(resolve, 600)); // past the background writer's first two attempts
 		expect(onStoreWriteFailed).not.toHaveBeenCalled();
+	});
+});
+
+describe("a refresh's outcome, counted in the connection's health", () => {
+	it("a transient failure makes the connection degraded (the sent mark kept); the next success makes it active again", async () => {
+		const { endpoint, store, manager, signIn } = setup();
+		await signIn();
+		endpoint.fault = "503";
+		await withResendDelaysSkipped(() => rejection(manager.getAccessToken("conn")));
+		const degraded = await manager.getConnection("conn");
+		expect(degraded).toMatchObject({ status: "degraded", reason: "refresh_failing", consecutiveFailures: 1, lastErrorKind: "server" });
+		expect((await store.get("conn"))?.refreshSentAt).toBeDefined(); // the token may have rotated: kept for a resend
+		endpoint.fault = "network";
+		await withResendDelaysSkipped(() => rejection(manager.getAccessToken("conn")));
+		expect(await manager.getConnection("conn")).toMatchObject({ status: "degraded", consecutiveFailures: 2, lastErrorKind: "network" });
+		endpoint.fault = "none";
+		expect(await manager.getAccessToken("conn")).toBe("at-1");
+		const recovered = await manager.getConnection("conn");
+		expect(recovered).toMatchObject({ status: "active", reason: null, consecutiveFailures: 0, lastFailureAt: null, lastErrorKind: null });
+		expect(recovered?.refreshedAt).not.toBeNull();
+		expect(endpoint.invalidGrants).toBe(0);
+	});
+
+	it("Atlassian's refusal makes it reauthorization_required (invalid_grant); a new sign-in makes it active", async () => {
+		const { endpoint, manager, signIn } = setup();
+		await signIn();
+		endpoint.current = "rt-revoked";
+		await rejection(manager.getAccessToken("conn"));
+		expect(await manager.getConnection("conn")).toMatchObject({
+			status: "reauthorization_required",
+			reason: "invalid_grant",
+			consecutiveFailures: 1,
+			lastErrorKind: "invalid_grant",
+		});
+		endpoint.current = "rt-0";
+		await signIn();
+		expect(await manager.getConnection("conn")).toMatchObject({ status: "active", consecutiveFailures: 0 });
+	});
+
+	it("a refusal of the app itself (wrong client secret) is degraded with client_config: the deployment's to fix", async () => {
+		const atlassian = new Atlassian("id", "wrong", "https://app.example/cb", {
+			fetch: async () => Response.json({ error: "access_denied", error_description: "Unauthorized" }, { status: 401 }),
+		});
+		const manager = new TokenManager(atlassian, { store: new MemoryTokenStore() });
+		await manager.save("conn", new OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 1 }));
+		await rejection(manager.getAccessToken("conn"));
+		expect(await manager.getConnection("conn")).toMatchObject({ status: "degraded", lastErrorKind: "client_config" });
 	});
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CorruptTokenRecordError } from "../../src/index.js";
-import { isStoredTokenSet, parseStoredRecord } from "../../src/tokens/token-store.js";
+import { isStoredTokenSet, mayKeepAlive, parseStoredRecord } from "../../src/tokens/token-store.js";
 
 const valid = { accessToken: "at", refreshToken: "rt", expiresAt: 1, scopes: ["read:me"], version: 3 };
 
@@ -11,6 +11,9 @@ describe("isStoredTokenSet", () => {
 			true,
 		);
 		expect(isStoredTokenSet({ ...valid, reauthorizationRequired: true })).toBe(true);
+		expect(isStoredTokenSet({ ...valid, disabledAt: 1, consecutiveFailures: 0, lastFailureAt: 2, lastErrorKind: "rate_limited" })).toBe(
+			true,
+		);
 	});
 
 	it.each([
@@ -23,8 +26,20 @@ describe("isStoredTokenSet", () => {
 		["a fractional version", { ...valid, version: 1.5 }],
 		["a non-boolean mark", { ...valid, reauthorizationRequired: "yes" }],
 		["a NaN time", { ...valid, refreshSentAt: Number.NaN }],
+		["a negative failure count", { ...valid, consecutiveFailures: -1 }],
+		["an unknown error kind", { ...valid, lastErrorKind: "gremlins" }],
+		["a string disable time", { ...valid, disabledAt: "now" }],
 	])("refuses %s", (_, value) => {
 		expect(isStoredTokenSet(value)).toBe(false);
+	});
+});
+
+describe("mayKeepAlive", () => {
+	it("keeps out of the keep-alive index a connection marked for re-authorization, or disabled", () => {
+		expect(mayKeepAlive(valid)).toBe(true);
+		expect(mayKeepAlive({ ...valid, consecutiveFailures: 3 })).toBe(true);
+		expect(mayKeepAlive({ ...valid, reauthorizationRequired: true })).toBe(false);
+		expect(mayKeepAlive({ ...valid, disabledAt: 1 })).toBe(false);
 	});
 });
 
