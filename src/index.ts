@@ -61,8 +61,10 @@ export {
 } from "./tokens/errors.js";
 export { MemoryTokenStore } from "./tokens/memory-token-store.js";
 export {
+	type ConnectionPage,
 	type KeepAliveOptions,
 	type KeepAliveReport,
+	type ListConnectionsOptions,
 	type RefreshOptions,
 	TokenManager,
 	type TokenManagerOptions,

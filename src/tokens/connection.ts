@@ -1,6 +1,9 @@
 import { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "../oauth2/errors.js";
 import { classifyRefreshFailure } from "../oauth2/reauthorization.js";
-import type { ConnectionErrorKind, StoredTokenSet } from "./token-store.js";
+import { type ConnectionErrorKind, type ConnectionStatus, connectionStatus, type StoredTokenSet } from "./token-store.js";
+
+export type { ConnectionStatus } from "./token-store.js";
+export { connectionStatus } from "./token-store.js";
 
 // A connection's health, as kept with its record: what `TokenManager.getConnection()` reports.
 
@@ -9,15 +12,6 @@ const DAY_MS = 86_400_000;
 const IDLE_LIMIT_MS = 90 * DAY_MS;
 /** Atlassian ends a grant's refresh tokens 365 days after the consent, used or not. */
 const GRANT_LIMIT_MS = 365 * DAY_MS;
-
-/**
- * - `active`: refreshes work;
- * - `degraded`: the last refresh failed for a reason that may pass (network, timeout, 5xx, 429) or that is the
- *   app's to fix (client id or secret); the next success makes it `active` again;
- * - `reauthorization_required`: Atlassian refused the grant; only a new sign-in (`save()`) fixes it;
- * - `disabled`: `disable()` was called; never refreshed or kept alive until `enable()` or a new sign-in.
- */
-export type ConnectionStatus = "active" | "degraded" | "reauthorization_required" | "disabled";
 
 /** A connection as an operator sees it: its status and why, its failures, and the limits Atlassian puts on it. No token. */
 export interface ConnectionInfo {
@@ -40,13 +34,6 @@ export interface ConnectionInfo {
 	grantExpiresAt: number | null;
 	scopes: string[];
 	version: number;
-}
-
-/** The one rule for a connection's status, read from its stored set. */
-export function connectionStatus(tokens: StoredTokenSet): ConnectionStatus {
-	if (tokens.disabledAt !== undefined) return "disabled";
-	if (tokens.reauthorizationRequired === true) return "reauthorization_required";
-	return (tokens.consecutiveFailures ?? 0) > 0 ? "degraded" : "active";
 }
 
 export function connectionInfo(key: string, tokens: StoredTokenSet): ConnectionInfo {

@@ -163,6 +163,8 @@ export function encryptedTokenStore(
 		acquireLease: (key, ttlMs, options) => store.acquireLease(key, ttlMs, options),
 		...(store.listIdleKeys ? { listIdleKeys: store.listIdleKeys.bind(store) } : {}),
 		...(store.listKeys ? { listKeys: store.listKeys.bind(store) } : {}),
+		// Sealed as stored: a listing reads only the clear fields (status, times, scopes), never the tokens.
+		...(store.listConnections ? { listConnections: store.listConnections.bind(store) } : {}),
 		...(store.watch ? { watch: store.watch.bind(store) } : {}),
 		...(store.close ? { close: store.close.bind(store) } : {}),
 	};

@@ -1,8 +1,12 @@
 import { ChangeListeners } from "./change-listeners.js";
 import { checkTokenKey } from "./token-key.js";
 import {
+	type ConnectionStatus,
+	checkListLimit,
+	connectionStatus,
 	type IdleKey,
 	mayKeepAlive,
+	type StoredConnection,
 	type StoredTokenSet,
 	type TokenStore,
 	type TokenStoreCallOptions,
@@ -114,6 +118,19 @@ export class MemoryTokenStore implements TokenStore {
 			.sort()
 			.slice(0, options.limit);
 		return { keys, cursor: keys.length < options.limit ? null : (keys.at(-1) ?? null) };
+	}
+
+	/** Stored connections in key order, after `after`, of `status` when given. Sorts what it lists: for one process's worth of connections. */
+	public async listConnections(options: { limit: number; after?: string; status?: ConnectionStatus }): Promise<StoredConnection[]> {
+		checkListLimit(options.limit);
+		const { after, status } = options;
+		const found: StoredConnection[] = [];
+		for (const [key, { tokens }] of this.#entries) {
+			if (tokens === null || (after !== undefined && key <= after) || (status !== undefined && connectionStatus(tokens) !== status))
+				continue;
+			found.push({ key, tokens: structuredClone(tokens) });
+		}
+		return found.sort((a, b) => (a.key < b.key ? -1 : 1)).slice(0, options.limit);
 	}
 
 	/** Drops every watch; the records stay readable and writable. */

@@ -1,7 +1,8 @@
 import type { OAuth2RequestError } from "../oauth2/errors.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
-import type { StoredTokenSet, TokenStore } from "./token-store.js";
+import type { ConnectionInfo } from "./connection.js";
+import type { ConnectionStatus, StoredTokenSet, TokenStore } from "./token-store.js";
 
 // The shapes TokenManager's public methods take and give: its options, and those of refresh() and keepAlive().
 
@@ -98,6 +99,21 @@ export interface KeepAliveReport {
 		reason: "not_found" | "reauthorization_required" | "not_idle" | "refresh_outcome_unknown" | "unreadable" | "disabled";
 	}[];
 	/** Where this call stopped after `limit` refreshes: pass it as `cursor` to go on. `null` when it reached the end of the idle list. */
+	cursor: string | null;
+}
+
+export interface ListConnectionsOptions extends RequestOptions {
+	/** Only connections of this status. Default: all. */
+	status?: ConnectionStatus;
+	/** Where the previous page stopped (its `cursor`). Default: from the first. */
+	cursor?: string | null;
+	/** At most this many connections a page, 1 to 1 000. Default 100. */
+	limit?: number;
+}
+
+export interface ConnectionPage {
+	connections: ConnectionInfo[];
+	/** Pass it as `cursor` for the next page; `null` when this page is the last. */
 	cursor: string | null;
 }
 

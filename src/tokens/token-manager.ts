@@ -7,19 +7,35 @@ import type { RequestOptions } from "../oauth2/transport.js";
 import { AccessTokenCache } from "./access-token-cache.js";
 import { StoreCallBounds } from "./bounded-call.js";
 import { type ConnectionInfo, connectionInfo } from "./connection.js";
-import { TokenNotFoundError } from "./errors.js";
+import { listConnections, setDisabled } from "./connection-admin.js";
 import { keepAlive } from "./keep-alive.js";
 import { PendingWrites } from "./pending-writes.js";
 import { type RefreshContext, readRefreshable } from "./refresh-context.js";
-import { refreshUnderLease, underLease } from "./refresh-lease.js";
+import { refreshUnderLease } from "./refresh-lease.js";
 import { mayResend, SettledSends } from "./reuse-window.js";
 import { StoreAccess } from "./store-access.js";
 import { checkTokenKey } from "./token-key.js";
-import type { KeepAliveOptions, KeepAliveReport, RefreshOptions, TokenManagerOptions, TokenRefresher } from "./token-manager-options.js";
+import type {
+	ConnectionPage,
+	KeepAliveOptions,
+	KeepAliveReport,
+	ListConnectionsOptions,
+	RefreshOptions,
+	TokenManagerOptions,
+	TokenRefresher,
+} from "./token-manager-options.js";
 import { isFresh, signedInTokenSet } from "./token-set.js";
 import type { StoredTokenSet } from "./token-store.js";
 
-export type { KeepAliveOptions, KeepAliveReport, RefreshOptions, TokenManagerOptions, TokenRefresher } from "./token-manager-options.js";
+export type {
+	ConnectionPage,
+	KeepAliveOptions,
+	KeepAliveReport,
+	ListConnectionsOptions,
+	RefreshOptions,
+	TokenManagerOptions,
+	TokenRefresher,
+} from "./token-manager-options.js";
 
 /**
  * Keeps Atlassian connections alive in background jobs: refreshes access tokens before they expire, once per
@@ -145,18 +161,32 @@ export class TokenManager {
 	}
 
 	/**
+	 * One page of the stored connections, in key order, of one `status` when given: a `ConnectionInfo` each (no
+	 * token). Pass the page's `cursor` back for the next; a listing walked to the end returns every connection that
+	 * existed throughout it exactly once. Needs a store with `listConnections` (memory, Redis and Postgres have it),
+	 * which reads each page through an index.
+	 */
+	public listConnections(options: ListConnectionsOptions = {}): Promise<ConnectionPage> {
+		return listConnections(this.#access, options);
+	}
+
+	/**
 	 * Disables the connection: it is not refreshed or kept alive, and `getAccessToken()` / `refresh()` throw
 	 * `ConnectionDisabledError`, until `enable()` or a new sign-in. Written under the connection's lease, so it
 	 * never lands between a refresh's send and the write of its answer (which would lose the rotated token).
 	 * Another process serving from its cache (`cacheMs`) sees it within `cacheMs`.
 	 */
 	public disable(key: string, options?: RequestOptions): Promise<ConnectionInfo> {
-		return this.#setDisabled(key, true, options);
+		checkTokenKey(key);
+		this.#cache?.supersede(key);
+		return setDisabled(this.#context, key, true, options?.signal);
 	}
 
 	/** Undoes `disable()`: the connection is refreshed and kept alive again. */
 	public enable(key: string, options?: RequestOptions): Promise<ConnectionInfo> {
-		return this.#setDisabled(key, false, options);
+		checkTokenKey(key);
+		this.#cache?.supersede(key);
+		return setDisabled(this.#context, key, false, options?.signal);
 	}
 
 	/** Deletes the connection (the user clicked "Disconnect"). It stays deleted: a refresh in flight cannot write it back. */
@@ -213,31 +243,6 @@ export class TokenManager {
 		}
 		// The caller stops waiting when its signal aborts; the refresh itself carries on.
 		return abortable(pending, signal, abortError);
-	}
-
-	async #setDisabled(key: string, disabled: boolean, options: RequestOptions | undefined): Promise<ConnectionInfo> {
-		checkTokenKey(key);
-		const access = this.#access;
-		const changed = await underLease(this.#context, key, async () => {
-			for (let attempt = 1; attempt <= 10; attempt++) {
-				const current = await access.get(key, options?.signal);
-				if (current === null) {
-					throw new TokenNotFoundError(key);
-				}
-				if ((current.disabledAt !== undefined) === disabled) {
-					return current;
-				}
-				const { disabledAt: _, ...enabled } = current;
-				const next = disabled
-					? { ...current, disabledAt: this.#context.now(), version: current.version + 1 }
-					: { ...enabled, version: current.version + 1 };
-				if (await access.compareAndSet(key, current.version, next, options?.signal)) {
-					return next;
-				}
-			}
-			throw new Error(`Could not ${disabled ? "disable" : "enable"} "${key}": its record changed on every one of 10 attempts`);
-		});
-		return connectionInfo(key, changed);
 	}
 
 	#isFresh(tokens: StoredTokenSet): boolean {

@@ -47,6 +47,37 @@ export type ConnectionErrorKind = "network" | "timeout" | "server" | "rate_limit
 const ERROR_KINDS: readonly unknown[] = ["network", "timeout", "server", "rate_limited", "invalid_grant", "client_config"];
 
 /**
+ * - `active`: refreshes work;
+ * - `degraded`: the last refresh failed for a reason that may pass (network, timeout, 5xx, 429) or that is the
+ *   app's to fix (client id or secret); the next success makes it `active` again;
+ * - `reauthorization_required`: Atlassian refused the grant; only a new sign-in (`save()`) fixes it;
+ * - `disabled`: `disable()` was called; never refreshed or kept alive until `enable()` or a new sign-in.
+ */
+export type ConnectionStatus = "active" | "degraded" | "reauthorization_required" | "disabled";
+
+export const CONNECTION_STATUSES: readonly ConnectionStatus[] = ["active", "degraded", "disabled", "reauthorization_required"];
+
+/** The one rule for a connection's status, read from its stored set; stores index connections by it. */
+export function connectionStatus(tokens: StoredTokenSet): ConnectionStatus {
+	if (tokens.disabledAt !== undefined) return "disabled";
+	if (tokens.reauthorizationRequired === true) return "reauthorization_required";
+	return (tokens.consecutiveFailures ?? 0) > 0 ? "degraded" : "active";
+}
+
+/** The page sizes `listConnections()` takes: a whole number from 1 to 1 000. */
+export function checkListLimit(limit: number): void {
+	if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1_000)) {
+		throw new TypeError(`limit must be a whole number from 1 to 1000, got ${String(limit)}`);
+	}
+}
+
+/** One page of `TokenStore.listConnections()`: a connection and its stored set. */
+export interface StoredConnection {
+	key: string;
+	tokens: StoredTokenSet;
+}
+
+/**
  * Whether the connection belongs in the keep-alive index: not marked for re-authorization, not disabled. The one
  * rule every store applies when it writes a set.
  */
@@ -111,6 +142,15 @@ export interface TokenStore {
 	 * back for the next page; `null` means the listing is complete. Keys written during a listing may be missed.
 	 */
 	listKeys?(options: TokenStoreCallOptions & { limit: number; cursor?: string | null }): Promise<{ keys: string[]; cursor: string | null }>;
+	/**
+	 * Optional, for `TokenManager.listConnections()`: up to `limit` stored connections (deleted ones excepted) in
+	 * key order, strictly after the key `after` when it is given, only those whose `connectionStatus()` is
+	 * `status` when it is given. Each page is read through an index, never by scanning every connection, and a
+	 * listing walked page by page returns every connection that existed throughout it exactly once.
+	 */
+	listConnections?(
+		options: TokenStoreCallOptions & { limit: number; after?: string; status?: ConnectionStatus },
+	): Promise<StoredConnection[]>;
 	/**
 	 * Optional: lets go of what the store added to connections it shares (notification listeners and
 	 * subscriptions). It never closes the client you gave it. The store answers no `watch()` after it.

@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from "vitest";
 import {
 	ArcticFetchError,
 	Atlassian,
-	ConnectionDisabledError,
 	encryptedTokenStore,
 	MemoryTokenStore,
 	OAuth2Tokens,
@@ -222,59 +221,5 @@ describe("TokenManager", () => {
 		expect(timedOut).toMatchObject({ key: "conn", operation: "get" });
 		expect(await rejection(manager.delete("conn"))).toBeInstanceOf(TokenStoreTimeoutError);
 		expect(Date.now() - started).toBeLessThan(5_000);
-	});
-});
-
-describe("TokenManager: a connection's health, and disabling it", () => {
-	it("getConnection() reports a new sign-in as active, with Atlassian's limits, and null for an unknown key", async () => {
-		const { manager, signIn } = setup();
-		const saved = await signIn();
-		const info = await manager.getConnection("conn");
-		expect(info).toMatchObject({ key: "conn", status: "active", grantedAt: saved.consentedAt, version: saved.version });
-		expect(info?.grantExpiresAt).toBe((saved.consentedAt as number) + 365 * 86_400_000);
-		expect(await manager.getConnection("nobody")).toBeNull();
-	});
-
-	it("disable(): no token handed out (cached or not), no refresh sent, until enable()", async () => {
-		const { endpoint, manager, signIn } = setup({ cacheMs: 60_000, expiresInSeconds: 3600 });
-		await signIn();
-		expect(await manager.getAccessToken("conn")).toBe("at-0"); // now cached
-		const disabled = await manager.disable("conn");
-		expect(disabled).toMatchObject({ status: "disabled", reason: "disabled" });
-		const error = await rejection(manager.getAccessToken("conn"));
-		expect(error).toBeInstanceOf(ConnectionDisabledError);
-		expect(error).toMatchObject({ key: "conn" });
-		expect(await rejection(manager.refresh("conn"))).toBeInstanceOf(ConnectionDisabledError);
-		expect(endpoint.requests).toBe(0);
-		expect((await manager.disable("conn")).version).toBe(disabled.version); // already disabled: nothing written
-		expect(await manager.enable("conn")).toMatchObject({ status: "active" });
-		expect(await manager.getAccessToken("conn")).toBe("at-0");
-		await expect(manager.disable("nobody")).rejects.toBeInstanceOf(TokenNotFoundError);
-	});
-
-	it("disable() waits for a refresh in flight, so the rotated token is stored, not lost", async () => {
-		let release: () => void = () => {};
-		const answered = new Promise<void>((resolve) => {
-			release = resolve;
-		});
-		const { endpoint, store, manager, signIn } = setup({ beforeAnswer: () => answered });
-		await signIn(1);
-		const refreshing = manager.getAccessToken("conn");
-		await vi.waitFor(async () => expect((await store.get("conn"))?.refreshSentAt).toBeDefined());
-		const disabling = manager.disable("conn");
-		await new Promise((resolve) => setTimeout(resolve, 100));
-		release();
-		expect(await refreshing).toBe("at-1");
-		expect(await disabling).toMatchObject({ status: "disabled" });
-		expect(await store.get("conn")).toMatchObject({ refreshToken: endpoint.current, accessToken: "at-1" });
-		expect(endpoint.invalidGrants).toBe(0);
-	});
-
-	it("a new sign-in clears a disable", async () => {
-		const { manager, signIn } = setup();
-		await signIn();
-		await manager.disable("conn");
-		await signIn();
-		expect(await manager.getConnection("conn")).toMatchObject({ status: "active" });
 	});
 });
