@@ -2,9 +2,13 @@ import { abortable } from "../internal/abortable.js";
 import { ChangeListeners } from "../tokens/change-listeners.js";
 import { checkTokenKey } from "../tokens/token-key.js";
 import {
+	type ConnectionStatus,
+	checkListLimit,
+	connectionStatus,
 	type IdleKey,
 	mayKeepAlive,
 	parseStoredRecord,
+	type StoredConnection,
 	type StoredTokenSet,
 	type TokenStore,
 	type TokenStoreCallOptions,
@@ -12,6 +16,7 @@ import {
 } from "../tokens/token-store.js";
 import { type PgListenerPool, type PostgresListener, pgListener, sharedChannel } from "./pg-listener.js";
 import { DEFAULT_TOKEN_TABLE, isConcurrentCreation, quotedTable, schemaStatements } from "./schema.js";
+import { statements } from "./statements.js";
 
 /**
  * What the store needs of a database client: node-postgres' `Pool` and `Client` and PGlite have it as they
@@ -34,53 +39,6 @@ export interface PostgresTokenStoreOptions {
 	 * `false` to poll.
 	 */
 	listener?: PostgresListener | false;
-}
-
-/**
- * `statement` (which returns the changed rows' `key`), followed in the same statement by a `NOTIFY` per changed
- * row on the channel given as parameter `$channel`. Postgres delivers it when the statement commits, and only then.
- */
-function notifying(statement: string, channel: number): string {
-	return `WITH changed AS (${statement}) SELECT key, pg_notify($${channel}::text, key) FROM changed`;
-}
-
-/** Every statement of a store on `table` (already quoted), built once when the store is. */
-function statements(table: string) {
-	return {
-		get: `SELECT version, token_set FROM ${table} WHERE key = $1`,
-		getVersion: `SELECT version FROM ${table} WHERE key = $1`,
-		// The fenced write: it lands only if the version is still the one the writer read.
-		update: notifying(
-			`UPDATE ${table} SET version = $3, token_set = $4, issued_at = $5, updated_at = now() WHERE key = $1 AND version = $2 RETURNING key`,
-			6,
-		),
-		// Version 0 is also "no row at all": the first write inserts it. Of two first writes, the second conflicts and loses.
-		insert: notifying(
-			`INSERT INTO ${table} (key, version, token_set, issued_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING RETURNING key`,
-			5,
-		),
-		// A tombstone one version higher, so a refresh in flight cannot write the connection back.
-		delete: notifying(
-			`UPDATE ${table} SET version = version + 1, token_set = NULL, issued_at = NULL, updated_at = now() WHERE key = $1 AND token_set IS NOT NULL RETURNING key`,
-			2,
-		),
-		// One statement: insert a lease-only row, or take the lease of an existing row if it is free or expired.
-		acquireLease: `INSERT INTO ${table} AS existing (key, lease_owner, lease_expires_at)
-			 VALUES ($1, $2, clock_timestamp() + $3::double precision * interval '1 millisecond')
-			 ON CONFLICT (key) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
-			 WHERE existing.lease_expires_at IS NULL OR existing.lease_expires_at <= clock_timestamp()
-			 RETURNING key`,
-		// Owner-checked: a holder whose lease expired and was taken over can neither extend nor free the new holder's.
-		renewLease: `UPDATE ${table} SET lease_expires_at = clock_timestamp() + $3::double precision * interval '1 millisecond'
-			 WHERE key = $1 AND lease_owner = $2 AND lease_expires_at > clock_timestamp() RETURNING key`,
-		releaseLease: notifying(
-			`UPDATE ${table} SET lease_owner = NULL, lease_expires_at = NULL WHERE key = $1 AND lease_owner = $2 RETURNING key`,
-			3,
-		),
-		listIdleKeys: `SELECT key, issued_at FROM ${table} WHERE token_set IS NOT NULL AND issued_at IS NOT NULL AND issued_at < $1 ORDER BY issued_at, key LIMIT $2`,
-		listIdleKeysAfter: `SELECT key, issued_at FROM ${table} WHERE token_set IS NOT NULL AND issued_at IS NOT NULL AND issued_at < $1 AND (issued_at, key) > ($3, $4) ORDER BY issued_at, key LIMIT $2`,
-		listKeys: `SELECT key FROM ${table} WHERE token_set IS NOT NULL AND ($2::text IS NULL OR key > $2) ORDER BY key LIMIT $1`,
-	};
 }
 
 /**
@@ -159,6 +117,25 @@ export class PostgresTokenStore implements TokenStore {
 				if (!isConcurrentCreation(error)) throw error;
 			}
 		}
+		await this.#fillStatus(options?.signal);
+	}
+
+	/**
+	 * Fills in the status of rows written before the column existed, through the status index (so it costs nothing
+	 * once done), by the same rule as every write. A row it cannot read (corrupt) is left for a new sign-in.
+	 */
+	async #fillStatus(signal: AbortSignal | undefined): Promise<void> {
+		let after = "";
+		for (;;) {
+			const rows = await this.#query(this.#sql.unfilledStatus, [500, after], signal);
+			for (const row of rows) {
+				const key = String(row.key);
+				const tokens = readableRecord(key, row.token_set, row.version);
+				if (tokens !== undefined) await this.#query(this.#sql.fillStatus, [key, row.version, connectionStatus(tokens)], signal);
+			}
+			if (rows.length < 500) return;
+			after = String(rows.at(-1)?.key);
+		}
 	}
 
 	public async get(key: string, options?: TokenStoreCallOptions): Promise<StoredTokenSet | null> {
@@ -187,11 +164,16 @@ export class PostgresTokenStore implements TokenStore {
 		const json = JSON.stringify(data);
 		// A connection that must sign in again leaves the keep-alive index: it must not take a live one's place.
 		const issuedAt = mayKeepAlive(tokens) ? (tokens.issuedAt ?? null) : null;
-		const updated = await this.#query(this.#sql.update, [key, expectedVersion, version, json, issuedAt, this.#channel], options?.signal);
+		const status = connectionStatus(tokens);
+		const updated = await this.#query(
+			this.#sql.update,
+			[key, expectedVersion, version, json, issuedAt, this.#channel, status],
+			options?.signal,
+		);
 		if (updated.length > 0 || expectedVersion !== 0) {
 			return updated.length > 0;
 		}
-		const inserted = await this.#query(this.#sql.insert, [key, version, json, issuedAt, this.#channel], options?.signal);
+		const inserted = await this.#query(this.#sql.insert, [key, version, json, issuedAt, this.#channel, status], options?.signal);
 		return inserted.length > 0;
 	}
 
@@ -224,6 +206,29 @@ export class PostgresTokenStore implements TokenStore {
 		return rows.map((row) => ({ key: String(row.key), issuedAt: Number(row.issued_at) }));
 	}
 
+	/** Stored connections in key order (the primary key), or of one status (the status index), after `after`. */
+	public async listConnections(
+		options: TokenStoreCallOptions & { limit: number; after?: string; status?: ConnectionStatus },
+	): Promise<StoredConnection[]> {
+		checkListLimit(options.limit);
+		const { after, status, limit } = options;
+		const sql = this.#sql;
+		const [text, params] =
+			status === undefined
+				? after === undefined
+					? [sql.listConnections, [limit]]
+					: [sql.listConnectionsAfter, [limit, after]]
+				: after === undefined
+					? [sql.listStatus, [limit, status]]
+					: [sql.listStatusAfter, [limit, after, status]];
+		const found: StoredConnection[] = [];
+		for (const row of await this.#query(text, params, options.signal)) {
+			const tokens = readableRecord(String(row.key), row.token_set, row.version);
+			if (tokens !== undefined) found.push({ key: String(row.key), tokens });
+		}
+		return found;
+	}
+
 	/** Every stored connection, in key order, by the primary key; the cursor is the last key of a full page. */
 	public async listKeys(
 		options: TokenStoreCallOptions & { limit: number; cursor?: string | null },
@@ -252,5 +257,14 @@ export class PostgresTokenStore implements TokenStore {
 	async #query(text: string, params: unknown[], signal: AbortSignal | undefined): Promise<Record<string, unknown>[]> {
 		signal?.throwIfAborted();
 		return (await abortable(this.#client.query(text, params), signal, (aborted) => aborted.reason)).rows;
+	}
+}
+
+/** A row's token set, or `undefined` when it is not one (corrupt): a listing leaves it out, and `get()` reports it. */
+function readableRecord(key: string, json: unknown, version: unknown): StoredTokenSet | undefined {
+	try {
+		return parseStoredRecord(key, String(json), version);
+	} catch {
+		return undefined;
 	}
 }

@@ -5,7 +5,7 @@ export const DEFAULT_TOKEN_TABLE = "atlassian_token_sets";
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The table name, checked and double-quoted part by part, so it can never carry SQL. */
-export function quotedTable(table: string): { name: string; idleIndexName: string } {
+export function quotedTable(table: string): { name: string; idleIndexName: string; statusIndexName: string } {
 	const parts = table.split(".");
 	if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
 		throw new TypeError(`table must be a Postgres identifier, optionally schema-qualified (letters, digits, _), got "${table}"`);
@@ -14,11 +14,12 @@ export function quotedTable(table: string): { name: string; idleIndexName: strin
 	return {
 		name: parts.map((part) => `"${part}"`).join("."),
 		idleIndexName: `"${last.slice(0, 50)}_idle"`,
+		statusIndexName: `"${last.slice(0, 50)}_status"`,
 	};
 }
 
 export function schemaStatements(table: string): string[] {
-	const { name, idleIndexName } = quotedTable(table);
+	const { name, idleIndexName, statusIndexName } = quotedTable(table);
 	return [
 		`CREATE TABLE IF NOT EXISTS ${name} (
 	-- One row per connection (TokenManager key).
@@ -28,8 +29,10 @@ export function schemaStatements(table: string): string[] {
 	-- The token set as JSON (without its version); NULL for a deleted connection (a tombstone) or a lease-only row.
 	token_set text,
 	-- When the refresh token was issued, epoch ms: the keep-alive index (Atlassian ends refresh tokens unused for 90 days).
-	-- NULL when the connection cannot be kept alive: deleted, or marked for re-authorization.
+	-- NULL when the connection cannot be kept alive: deleted, marked for re-authorization, or disabled.
 	issued_at bigint,
+	-- The connection's status (active, degraded, reauthorization_required, disabled), for listConnections(); NULL when deleted.
+	status text,
 	-- The refresh lease: who holds it, and until when (the database's clock, so hosts' clocks cannot disagree).
 	lease_owner text,
 	lease_expires_at timestamptz,
@@ -38,12 +41,17 @@ export function schemaStatements(table: string): string[] {
 		// (issued_at, key): keepAlive() pages through it with a row comparison. (0.2 had "…_issued_at" on
 		// issued_at alone; it may be dropped.)
 		`CREATE INDEX IF NOT EXISTS ${idleIndexName} ON ${name} (issued_at, key) WHERE issued_at IS NOT NULL`,
+		// Added in 0.3: a table made by 0.2 gains the column here; ensureSchema() then fills it in for existing rows.
+		`ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS status text`,
+		// (status, key): listConnections() pages through one status, or finds the rows whose status is not filled in yet.
+		`CREATE INDEX IF NOT EXISTS ${statusIndexName} ON ${name} (status, key) WHERE token_set IS NOT NULL`,
 	];
 }
 
 /**
  * The SQL `ensureSchema()` runs, for your own migrations (node-pg-migrate, Prisma, Flyway…): one table and
- * one partial index, each statement ending in `;`. Safe to run twice.
+ * two partial indexes, each statement ending in `;`. Safe to run twice. On a table made by 0.2, run
+ * `ensureSchema()` once after it too: it fills in the status of existing rows.
  */
 export function tokenTableSQL(table: string = DEFAULT_TOKEN_TABLE): string {
 	return `${schemaStatements(table).join(";\n\n")};\n`;

@@ -79,6 +79,47 @@ export function declareFleetConformance(describe: (name: string, body: () => voi
 		});
 	});
 
+	describe("the connection listing", () => {
+		test("lists every connection once, in key order, page by page, and by status", async ({ store, otherStore }, key) => {
+			if (store.listConnections === undefined) return;
+			// Keys of this test sort together, after a prefix no other test's keys share.
+			const mine = (page: { key: string }[]) => page.filter((each) => each.key.startsWith(key("-"))).map((each) => each.key);
+			const keys = ["-a", "-b", "-c", "-d", "-e"].map((suffix) => key(suffix));
+			for (const each of keys) await store.compareAndSet(each, 0, tokenSet(1));
+			await store.compareAndSet(key("-b"), 1, tokenSet(2, { consecutiveFailures: 1, lastFailureAt: 5, lastErrorKind: "server" }));
+			await store.compareAndSet(key("-c"), 1, tokenSet(2, { disabledAt: 5 }));
+			await store.compareAndSet(key("-d"), 1, tokenSet(2, { reauthorizationRequired: true }));
+			await store.compareAndSet(key("-gone"), 0, tokenSet(1));
+			await store.delete(key("-gone"));
+			const seen: string[] = [];
+			let after = key("-");
+			for (;;) {
+				const page = await otherStore.listConnections?.({ limit: 2, after });
+				assert.ok(page !== undefined && page.length <= 2);
+				seen.push(...mine(page));
+				if (page.length < 2 || mine(page).length < page.length) break;
+				after = page.at(-1)?.key as string;
+			}
+			assert.deepEqual(seen, keys);
+			const first = await store.listConnections({ limit: 1, after: key("-") });
+			assert.equal(first[0]?.key, key("-a"));
+			// The tokens may stay sealed (encryptedTokenStore): a listing is read for everything but them.
+			const { accessToken: _a, refreshToken: _r, ...listed } = first[0]?.tokens ?? tokenSet(0);
+			const { accessToken: _b, refreshToken: _s, ...stored } = tokenSet(1);
+			assert.deepEqual(listed, stored);
+			const byStatus = async (status: "active" | "degraded" | "disabled" | "reauthorization_required") =>
+				mine((await store.listConnections?.({ limit: 1_000, after: key("-"), status })) ?? []);
+			assert.deepEqual(await byStatus("active"), [key("-a"), key("-e")]);
+			assert.deepEqual(await byStatus("degraded"), [key("-b")]);
+			assert.deepEqual(await byStatus("disabled"), [key("-c")]);
+			assert.deepEqual(await byStatus("reauthorization_required"), [key("-d")]);
+			// A change of status moves the connection from one listing to the other.
+			await store.compareAndSet(key("-b"), 2, tokenSet(3));
+			assert.deepEqual(await byStatus("degraded"), []);
+			assert.deepEqual(await byStatus("active"), [key("-a"), key("-b"), key("-e")]);
+		});
+	});
+
 	describe("connection keys", () => {
 		test("every store refuses the same keys, with a TypeError naming the rule", async ({ store }, key) => {
 			const refused = [`${key()}-\ud800`, `${key()}-\udfff`, `${key()}-\u0000`, `${key()}-${"é".repeat(600)}`, ""];

@@ -146,7 +146,9 @@ export interface TokenStore {
 	 * Optional, for `TokenManager.listConnections()`: up to `limit` stored connections (deleted ones excepted) in
 	 * key order, strictly after the key `after` when it is given, only those whose `connectionStatus()` is
 	 * `status` when it is given. Each page is read through an index, never by scanning every connection, and a
-	 * listing walked page by page returns every connection that existed throughout it exactly once.
+	 * listing walked page by page returns every connection that existed throughout it exactly once. A wrapping
+	 * store may hand the tokens sealed (`encryptedTokenStore` does): a listing is read for everything but them.
+	 * A record the store cannot read (corrupt) is left out of every listing; `get()` reports it.
 	 */
 	listConnections?(
 		options: TokenStoreCallOptions & { limit: number; after?: string; status?: ConnectionStatus },

@@ -1,7 +1,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Atlassian, TokenManager } from "../../src/index.js";
+import { Atlassian, CorruptTokenRecordError, TokenManager } from "../../src/index.js";
 import {
 	DEFAULT_TOKEN_TABLE,
 	type PostgresClient,
@@ -52,12 +52,17 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 				"version",
 				"token_set",
 				"issued_at",
+				"status",
 				"lease_owner",
 				"lease_expires_at",
 				"updated_at",
 			]);
 			const indexes = await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'concurrent_schema' ORDER BY indexname");
-			expect(indexes.rows.map((row) => row.indexname)).toEqual(["concurrent_schema_idle", "concurrent_schema_pkey"]);
+			expect(indexes.rows.map((row) => row.indexname)).toEqual([
+				"concurrent_schema_idle",
+				"concurrent_schema_pkey",
+				"concurrent_schema_status",
+			]);
 		});
 
 		it("tokenTableSQL() is the same schema, for your own migrations (run here as one node-postgres query)", async () => {
@@ -198,14 +203,49 @@ describe("PostgresTokenStore, any database", () => {
 	);
 
 	it("ensureSchema() takes another process's concurrent creation in its stride, and reports any other failure", async () => {
+		// Its DDL fails as a concurrent creation (or otherwise) would; its queries find nothing to fill in.
 		const failing = (code: string): PostgresClient => ({
-			query: async () => {
-				throw Object.assign(new Error(`SQLSTATE ${code}`), { code });
+			query: async (text: string) => {
+				if (/^\s*(CREATE|ALTER)/.test(text)) throw Object.assign(new Error(`SQLSTATE ${code}`), { code });
+				return { rows: [] };
 			},
 		});
 		await new PostgresTokenStore({ client: failing("42P07") }).ensureSchema(); // duplicate_table
 		await new PostgresTokenStore({ client: failing("23505") }).ensureSchema(); // unique_violation in the catalog
 		expect(await rejection(new PostgresTokenStore({ client: failing("42501") }).ensureSchema())).toMatchObject({ code: "42501" });
+	});
+
+	it("ensureSchema() on a table made by 0.2 adds the status column and fills it in by the one status rule", async () => {
+		const db = new PGlite();
+		try {
+			// The 0.2 table: no status column.
+			await db.query(`CREATE TABLE old_tokens (key text PRIMARY KEY, version bigint NOT NULL DEFAULT 0, token_set text, issued_at bigint,
+				lease_owner text, lease_expires_at timestamptz, updated_at timestamptz NOT NULL DEFAULT now())`);
+			const set = (fields: object) => JSON.stringify({ accessToken: "at", refreshToken: "rt", expiresAt: 1, scopes: [], ...fields });
+			await db.query("INSERT INTO old_tokens (key, version, token_set) VALUES ($1, 1, $2), ($3, 1, $4), ($5, 1, $6), ($7, 1, $8)", [
+				"a",
+				set({}),
+				"b",
+				set({ reauthorizationRequired: true }),
+				"c",
+				"not json",
+				"d",
+				set({ consecutiveFailures: 2 }),
+			]);
+			const store = new PostgresTokenStore({ client: db, table: "old_tokens" });
+			await store.ensureSchema();
+			const keys = async (status: "active" | "reauthorization_required" | "degraded") =>
+				(await store.listConnections({ limit: 10, status })).map((each) => each.key);
+			expect(await keys("active")).toEqual(["a"]);
+			expect(await keys("reauthorization_required")).toEqual(["b"]);
+			expect(await keys("degraded")).toEqual(["d"]);
+			// The corrupt row is given no status, and left out of every listing: get() reports it.
+			expect((await store.listConnections({ limit: 10 })).map((each) => each.key)).toEqual(["a", "b", "d"]);
+			await expect(store.get("c")).rejects.toBeInstanceOf(CorruptTokenRecordError);
+			await store.ensureSchema(); // safe to run again
+		} finally {
+			await db.close();
+		}
 	});
 
 	it("without a listener has no watch(); a listener that fails only costs polling, and is tried again", async () => {
