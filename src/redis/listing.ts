@@ -28,6 +28,16 @@ export class RedisKeyLayout {
 	get index(): string {
 		return `${this.prefix}issued-at`;
 	}
+
+	/** The connection index (0.3): every stored connection, as members of one score, in byte order. */
+	get connections(): string {
+		return `${this.prefix}{connections}:all`;
+	}
+
+	/** The connection index by status (0.3): `status NUL key` members, in the same slot as `connections`. */
+	get connectionStatuses(): string {
+		return `${this.prefix}{connections}:status`;
+	}
 }
 
 /** RedisTokenStore.listIdleKeys: the index from `after` on, with entries whose record is gone removed when met. */

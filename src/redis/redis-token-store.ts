@@ -3,45 +3,24 @@ import { ChangeListeners } from "../tokens/change-listeners.js";
 import { CorruptTokenRecordError, TokenWriteNotDurableError } from "../tokens/errors.js";
 import { checkTokenKey } from "../tokens/token-key.js";
 import {
+	type ConnectionStatus,
+	connectionStatus,
 	type IdleKey,
 	mayKeepAlive,
 	parseStoredRecord,
+	type StoredConnection,
 	type StoredTokenSet,
 	type TokenStore,
 	type TokenStoreCallOptions,
 	type TokenStoreLease,
 } from "../tokens/token-store.js";
+import { indexAllConnections, indexConnection, listConnections } from "./connection-index.js";
 import { listIdleKeys, listKeys, migrateLegacyRecords, RedisKeyLayout } from "./listing.js";
+import type { RedisTokenStoreOptions } from "./redis-token-store-options.js";
 import { ACQUIRE_SCRIPT, COMPARE_AND_SET_SCRIPT, DELETE_SCRIPT, GET_VERSION_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from "./scripts.js";
 import { type SharedSubscriber, sharedSubscriber } from "./shared-subscriber.js";
 
-export interface RedisTokenStoreOptions {
-	/** An ioredis client — e.g. the one your BullMQ queues already use — or an ioredis `Cluster`. */
-	client: Redis | Cluster;
-	/** Key prefix. Default `"atlassian-3lo:"`. */
-	prefix?: string;
-	/**
-	 * How long a token set (or a deleted connection's tombstone) lives without being written, in ms. Default
-	 * 90 days: Atlassian refresh tokens die after 90 days unused, so a record older than that is dead anyway.
-	 * Every refresh renews it.
-	 */
-	ttlMs?: number;
-	/**
-	 * After each write, `WAIT` until `replicas` replicas have it, for up to `timeoutMs`; fewer is a
-	 * `TokenWriteNotDurableError` (the write is on the primary, but a failover could erase it). Turn it on
-	 * when Redis has replicas that can be promoted (Sentinel, Cluster, managed failover). Default: off.
-	 */
-	durability?: { replicas: number; timeoutMs: number };
-	/**
-	 * Where notifications come from: a process waiting for another's refresh is woken by a Redis message the
-	 * moment the new token set is stored or the lease released, instead of polling. Default: a connection of the
-	 * store's own, `client.duplicate()`, opened on the first wait and closed by `close()` or when `client` ends.
-	 * Pass a connection to share one among stores (any number of stores get one `message` listener on it; close it
-	 * yourself), or `false` to poll. A subscribed connection can run nothing else, so it cannot be `client`. When
-	 * it drops, waiters poll until ioredis has reconnected and subscribed again.
-	 */
-	subscriber?: Redis | Cluster | false;
-}
+export type { RedisTokenStoreOptions } from "./redis-token-store-options.js";
 
 /**
  * A `TokenStore` on Redis, shared by every process. Each connection's keys share a hash tag, so every
@@ -51,6 +30,7 @@ export interface RedisTokenStoreOptions {
  *   compare-and-set scripts;
  * - `{prefix}{{key}}:lease` — the refresh lease, `SET NX PX` with an owner id, renewed and released by owner-checked scripts;
  * - `{prefix}issued-at` — a sorted set of keys by when their refresh token was issued, for `keepAlive()`;
+ * - `{prefix}{connections}:all` and `:status` — the connection index, for `listConnections()`;
  * - `{prefix}{{key}}:changed` — a pub/sub channel: every write, delete and released lease publishes on it.
  */
 export class RedisTokenStore implements TokenStore {
@@ -177,18 +157,23 @@ export class RedisTokenStore implements TokenStore {
 		// The index lives in its own slot, so it cannot join the script on a cluster. It is a hint that
 		// `keepAlive()` checks against the record; a lost update is repaired by the next write. A connection that
 		// must sign in again leaves it: it can no longer be kept alive, and must not take a live one's place.
-		if (!mayKeepAlive(tokens)) {
-			await this.#client.zrem(this.#keys.index, key).catch(() => {});
-		} else if (tokens.issuedAt !== undefined) {
-			await this.#client.zadd(this.#keys.index, tokens.issuedAt, key).catch(() => {});
-		}
+		const idle = !mayKeepAlive(tokens)
+			? this.#client.zrem(this.#keys.index, key)
+			: tokens.issuedAt !== undefined
+				? this.#client.zadd(this.#keys.index, tokens.issuedAt, key)
+				: undefined;
+		// The connection index too: both in flight at once, each a hint its listing checks.
+		await Promise.all([idle?.catch(() => {}), indexConnection(this.#client, this.#keys, key, connectionStatus(tokens)).catch(() => {})]);
 		return true;
 	}
 
 	public async delete(key: string, _options?: TokenStoreCallOptions): Promise<void> {
 		checkTokenKey(key);
 		await this.#write(key, DELETE_SCRIPT, this.#ttlMs, this.#keys.channel(key));
-		await this.#client.zrem(this.#keys.index, key).catch(() => {});
+		await Promise.all([
+			this.#client.zrem(this.#keys.index, key).catch(() => {}),
+			indexConnection(this.#client, this.#keys, key, null).catch(() => {}),
+		]);
 	}
 
 	/** Runs a write script on the connection's record; with `durability`, then WAIT on the same connection. */
@@ -257,6 +242,20 @@ export class RedisTokenStore implements TokenStore {
 	 */
 	public listKeys(options: { limit: number; cursor?: string | null }): Promise<{ keys: string[]; cursor: string | null }> {
 		return listKeys(this.#client, this.#keys, options);
+	}
+
+	/** Connections in byte order of their keys, or of one status, through the connection index (see `indexConnections()`). */
+	public listConnections(options: { limit: number; after?: string; status?: ConnectionStatus }): Promise<StoredConnection[]> {
+		return listConnections(this.#client, this.#keys, options);
+	}
+
+	/**
+	 * Files every stored connection in the connection index, once, after upgrading from 0.2 (whose writes did not
+	 * keep it); every write keeps it since. Safe to run while the store is in use, and more than once. Resolves
+	 * how many it filed.
+	 */
+	public indexConnections(): Promise<number> {
+		return indexAllConnections(this.#client, this.#keys, (key) => this.get(key));
 	}
 
 	/**

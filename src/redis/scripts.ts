@@ -40,3 +40,16 @@ export const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) ~= ARGV[1] then ret
 redis.call("del", KEYS[1])
 redis.call("PUBLISH", ARGV[2], "released")
 return 1`;
+
+// The connection index (one slot, by its hash tag): every connection in KEYS[1], and `status NUL key` in KEYS[2],
+// under exactly one status. ARGV[2] is the connection's status, or "" when it is gone.
+export const INDEX_CONNECTION_SCRIPT = `for _, status in ipairs({"active", "degraded", "disabled", "reauthorization_required"}) do
+  if status ~= ARGV[2] then redis.call("ZREM", KEYS[2], status .. "\\0" .. ARGV[1]) end
+end
+if ARGV[2] == "" then
+  redis.call("ZREM", KEYS[1], ARGV[1])
+else
+  redis.call("ZADD", KEYS[1], 0, ARGV[1])
+  redis.call("ZADD", KEYS[2], 0, ARGV[2] .. "\\0" .. ARGV[1])
+end
+return 1`;

@@ -1,0 +1,97 @@
+import type { Cluster, Redis } from "ioredis";
+import {
+	type ConnectionStatus,
+	checkListLimit,
+	connectionStatus,
+	parseStoredRecord,
+	type StoredConnection,
+	type StoredTokenSet,
+} from "../tokens/token-store.js";
+import { listKeys, type RedisKeyLayout } from "./listing.js";
+import { INDEX_CONNECTION_SCRIPT } from "./scripts.js";
+
+// RedisTokenStore's connection index, for listConnections(): two sorted sets in one slot of their own, kept by a
+// script after each write. Like the idle index it cannot join the record's script on a cluster; it is a hint that
+// every listing checks against the records, repairing what it finds out of date.
+
+/** Files `key` under `status` in the index, or takes it out (`null`: deleted or gone). */
+export function indexConnection(
+	client: Redis | Cluster,
+	keys: RedisKeyLayout,
+	key: string,
+	status: ConnectionStatus | null,
+): Promise<unknown> {
+	return client.eval(INDEX_CONNECTION_SCRIPT, 2, keys.connections, keys.connectionStatuses, key, status ?? "");
+}
+
+/** RedisTokenStore.listConnections: pages of the index in byte order, each connection read and checked. */
+export async function listConnections(
+	client: Redis | Cluster,
+	keys: RedisKeyLayout,
+	options: { limit: number; after?: string; status?: ConnectionStatus },
+): Promise<StoredConnection[]> {
+	const { limit, status } = options;
+	checkListLimit(limit);
+	const found: StoredConnection[] = [];
+	let after = options.after;
+	for (;;) {
+		const members =
+			status === undefined
+				? await client.zrangebylex(keys.connections, after === undefined ? "-" : `(${after}`, "+", "LIMIT", 0, limit)
+				: (
+						await client.zrangebylex(
+							keys.connectionStatuses,
+							after === undefined ? `[${status}\u0000` : `(${status}\u0000${after}`,
+							`(${status}\u0001`,
+							"LIMIT",
+							0,
+							limit,
+						)
+					).map((member) => member.slice(status.length + 1));
+		const records = await Promise.all(members.map((key) => readRecord(client, keys, key)));
+		for (const [index, key] of members.entries()) {
+			const tokens = records[index];
+			if (tokens === undefined) continue; // unreadable: get() reports it
+			const actual = tokens === null ? null : connectionStatus(tokens);
+			if (tokens === null || (status !== undefined && actual !== status)) {
+				// Deleted, expired by its TTL, or moved on since: the index is set right, and the listing goes on.
+				await indexConnection(client, keys, key, actual).catch(() => {});
+				continue;
+			}
+			found.push({ key, tokens });
+		}
+		if (members.length < limit || found.length >= limit) break;
+		after = members.at(-1);
+	}
+	return found.slice(0, limit);
+}
+
+/** RedisTokenStore.indexConnections: every stored connection filed under its status; how many were. */
+export async function indexAllConnections(
+	client: Redis | Cluster,
+	keys: RedisKeyLayout,
+	read: (key: string) => Promise<StoredTokenSet | null>,
+): Promise<number> {
+	let filed = 0;
+	let cursor: string | null = null;
+	do {
+		const page: { keys: string[]; cursor: string | null } = await listKeys(client, keys, { limit: 500, cursor });
+		for (const key of page.keys) {
+			const tokens = await read(key).catch(() => null);
+			if (tokens !== null && (await indexConnection(client, keys, key, connectionStatus(tokens)).catch(() => null)) !== null) filed++;
+		}
+		cursor = page.cursor;
+	} while (cursor !== null);
+	return filed;
+}
+
+/** The record of `key`: its set, `null` when there is none, `undefined` when it cannot be read. */
+async function readRecord(client: Redis | Cluster, keys: RedisKeyLayout, key: string): Promise<StoredTokenSet | null | undefined> {
+	const [version, data] = await client.hmget(keys.record(key), "v", "d");
+	if (data === null || data === undefined) return null;
+	try {
+		return parseStoredRecord(key, data, version);
+	} catch {
+		return undefined;
+	}
+}
