@@ -2,5 +2,14 @@
 // kit that proves a store keeps it. The errors a store throws (CorruptTokenRecordError, TokenWriteNotDurableError)
 // are the main entry's, which callers catch.
 export { checkTokenKey } from "../tokens/token-key.js";
-export type { IdleKey, StoredTokenSet, TokenStore, TokenStoreCallOptions, TokenStoreLease } from "../tokens/token-store.js";
+export {
+	connectionStatus,
+	type IdleKey,
+	mayKeepAlive,
+	type StoredConnection,
+	type StoredTokenSet,
+	type TokenStore,
+	type TokenStoreCallOptions,
+	type TokenStoreLease,
+} from "../tokens/token-store.js";
 export { type TestFramework, type TokenStoreConformanceFixture, testTokenStoreConformance } from "./token-store-conformance.js";

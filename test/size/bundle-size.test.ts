@@ -36,8 +36,9 @@ const SIGN_IN_BUDGET = 6_220;
 // The renovation (#23) moved keepAlive() into a module of its own, reached through a small capability object (+~0.1 KB),
 // branded every error class (+~0.3 KB), and split the refresh protocol into functions that read one context (+~0.3 KB).
 // Connections you can see (#25, first step) added about 0.85 KB: the health kept with each record (status, failures
-// and their kind), getConnection(), disable()/enable() under the lease, and ConnectionDisabledError.
-const MAIN_ENTRY_BUDGET = 21_350;
+// and their kind), getConnection(), disable()/enable() under the lease, and ConnectionDisabledError; then about
+// 0.3 KB for listConnections() (the memory store's listing, the status index rule, the page and its checks).
+const MAIN_ENTRY_BUDGET = 21_700;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');
