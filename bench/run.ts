@@ -17,6 +17,7 @@ import {
 	speedup,
 	timeRatio,
 } from "./harness.js";
+import { benchListConnections } from "./list-connections.js";
 
 const SCOPES = ["read:me", "read:jira-work", "offline_access"];
 const TOKEN_BODY = JSON.stringify({
@@ -174,11 +175,13 @@ if (hasRedisServer()) {
 	try {
 		await benchGetAccessToken(redis);
 		await benchWaiters(redis);
+		await benchListConnections(lines, redis);
 	} finally {
 		await redis.stop();
 	}
 } else {
-	lines.push("getAccessToken and waiter rows SKIPPED: redis-server is not installed (apt-get install -y redis-server)");
+	lines.push("getAccessToken, waiter and Redis listing rows SKIPPED: redis-server is not installed (apt-get install -y redis-server)");
+	await benchListConnections(lines, undefined);
 }
 
 // 7. Import time of each entry in a fresh Node process, from the built package, next to arctic.

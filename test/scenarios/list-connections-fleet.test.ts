@@ -4,23 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Atlassian, type ConnectionPage, type StoredTokenSet, TokenManager, type TokenStore } from "../../src/index.js";
 import { PostgresTokenStore } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
+import { fleetKey, fleetSet, seedPostgresFleet, seedRedisFleet } from "../support/connection-fleet.js";
 import { createPool, endPool, type RunningPostgres, startPostgres } from "../support/postgres-server.js";
 import { hasRedisServer, useRedisServer } from "../support/redis-server.js";
 
 // listConnections() over 100 000 connections: every connection in exactly one page, none missed or repeated,
 // while writes (refreshes, failures, recoveries) move connections between statuses.
 const CONNECTIONS = 100_000;
-const key = (index: number) => `tenant-${String(index).padStart(6, "0")}`;
-const set = (version: number, fields: Partial<StoredTokenSet> = {}): StoredTokenSet => ({
-	accessToken: `at-${version}`,
-	refreshToken: `rt-${version}`,
-	expiresAt: 1_800_000_000_000,
-	scopes: ["read:jira-work", "offline_access"],
-	version,
-	consentedAt: 1_700_000_000_000,
-	issuedAt: 1_700_000_000_000,
-	...fields,
-});
+const key = fleetKey;
+const set = fleetSet;
 
 async function walk(store: TokenStore, churn: () => Promise<void>): Promise<{ seen: string[]; pages: number }> {
 	const manager = new TokenManager(new Atlassian("id", "secret", "https://app.example/cb"), { store });
@@ -72,17 +64,7 @@ describe.skipIf(!hasRedisServer())("listConnections() over 100 000 connections o
 	it("returns each connection in exactly one page while connections change status", async () => {
 		const prefix = "fleet:";
 		const store = new RedisTokenStore({ client, prefix });
-		// Seeded in bulk, as the store itself writes them: the record hash and its two index entries.
-		for (let start = 0; start < CONNECTIONS; start += 5_000) {
-			const batch = client.pipeline();
-			for (let index = start; index < start + 5_000; index++) {
-				const { version, ...data } = set(1);
-				batch.hset(`${prefix}{${key(index)}}:tokens`, "v", version, "d", JSON.stringify(data));
-				batch.zadd(`${prefix}{connections}:all`, 0, key(index));
-				batch.zadd(`${prefix}{connections}:status`, 0, `active\u0000${key(index)}`);
-			}
-			await batch.exec();
-		}
+		await seedRedisFleet(client, prefix, CONNECTIONS);
 		const { seen, pages } = await walk(store, churner(store));
 		expectEachOnce(seen);
 		expect(pages).toBe(CONNECTIONS / 1_000 + 1);
@@ -111,12 +93,7 @@ describe("listConnections() over 100 000 connections on PostgreSQL 18", () => {
 	it("returns each connection in exactly one page while connections change status", async () => {
 		const store = new PostgresTokenStore({ client: pool, table: "fleet_tokens", listener: false });
 		await store.ensureSchema();
-		const { version: _, ...data } = set(1);
-		await pool.query(
-			`INSERT INTO fleet_tokens (key, version, token_set, issued_at, status)
-			 SELECT 'tenant-' || lpad(n::text, 6, '0'), 1, $1, 1700000000000, 'active' FROM generate_series(0, $2 - 1) AS n`,
-			[JSON.stringify(data), CONNECTIONS],
-		);
+		await seedPostgresFleet(pool, "fleet_tokens", CONNECTIONS);
 		const { seen } = await walk(store, churner(store));
 		expectEachOnce(seen);
 	}, 120_000);
