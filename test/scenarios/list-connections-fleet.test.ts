@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Atlassian, type ConnectionPage, type StoredTokenSet, TokenManager, type TokenStore } from "../../src/index.js";
+import { Atlassian, type ConnectionPage, TokenManager, type TokenStore } from "../../src/index.js";
 import { PostgresTokenStore } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 import { fleetKey, fleetSet, seedPostgresFleet, seedRedisFleet } from "../support/connection-fleet.js";
