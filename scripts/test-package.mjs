@@ -22,7 +22,9 @@ try {
 	// What every install downloads: the builds, the README and the licence; the docs and pictures stay in the repository.
 	const packedBytes = statSync(tarball).size;
 	console.log(`tarball: ${(packedBytes / 1000).toFixed(1)} kB`);
-	if (packedBytes > 250_000) throw new Error(`the tarball is ${packedBytes} B, over its 250 kB budget`);
+	// 223 kB after #24; 259 kB after the renovation (#23: two entries, node and store, and a module per concept)
+	// and the first half of "Connections you can see" (#25: health, disable, listing on three stores).
+	if (packedBytes > 270_000) throw new Error(`the tarball is ${packedBytes} B, over its 270 kB budget`);
 
 	run("npx", ["publint", "--strict"]);
 	// Every resolver attw knows, node10 included: typesVersions gives it the subpath entries' types.
