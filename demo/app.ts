@@ -184,6 +184,27 @@ ${emulator ? drillsPanel() : ""}`,
 		);
 	}
 
+	/** Every connection this server holds, as an operator sees it: status, why, failures, and Atlassian's limits. */
+	async function connectionsPage(session: Session | undefined): Promise<Response> {
+		const listed = await tokens.listConnections({ limit: 100 });
+		const at = now();
+		const inDays = (when: number | null) => (when === null ? "—" : `${Math.max(0, Math.floor((when - at) / 86_400_000))} days`);
+		const rows = listed.connections
+			.map(
+				(connection) =>
+					`<tr><td><code>${breakable(connection.key)}</code>${connection.key === session?.connection ? ' <span class="pill current">you</span>' : ""}</td><td><span class="pill status-${connection.status}">${escapeHTML(connection.status.replaceAll("_", " "))}</span>${connection.reason === null ? "" : `<br><span class="small muted">${escapeHTML(connection.reason.replaceAll("_", " "))}</span>`}</td><td>${connection.consecutiveFailures}${connection.lastErrorKind === null ? "" : ` <span class="small muted">(${escapeHTML(connection.lastErrorKind)})</span>`}</td><td>${inDays(connection.idleExpiresAt)}</td><td>${inDays(connection.grantExpiresAt)}</td></tr>`,
+			)
+			.join("");
+		return page(
+			"Connections",
+			`<div class="card"><p class="small muted">What <code>TokenManager.listConnections()</code> reads through the store's index: each connection's health, kept with its record so every process sees the same, and no token. A refresh that fails for a reason that may pass makes a connection <em>degraded</em>; the next success makes it <em>active</em>; only Atlassian's refusal makes it <em>reauthorization required</em>. Atlassian ends a refresh token unused for 90 days and a grant 365 days after consent.</p>
+<table id="connections"><tr><th scope="col">Connection</th><th scope="col">Status</th><th scope="col">Failures in a row</th><th scope="col">Idle limit in</th><th scope="col">Grant ends in</th></tr>${
+				rows || '<tr><td colspan="5">No connections yet: sign in.</td></tr>'
+			}</table>
+<p><a href="/">Back</a></p></div>`,
+		);
+	}
+
 	function chooseSite(sites: AccessibleResource[], siteId: string | undefined): AccessibleResource | undefined {
 		if (siteId === undefined) return sites.length === 1 ? sites[0] : undefined;
 		try {
@@ -259,6 +280,7 @@ ${emulator ? drillsPanel() : ""}`,
 		return `<section class="card" aria-labelledby="lifecycle-title" id="lifecycle"><h2 id="lifecycle-title">Token lifecycle</h2>
 <p class="small muted">Tokens stay on the server, in <code>${escapeHTML(store.constructor.name)}</code>. Every refresh rotates the refresh token; the old one is spent. Each refresh writes two versions — first the fenced mark that the refresh token is being sent, then the new set — so the token sets below go v1, v3, v5. Access tokens are shown by a fingerprint (#, the start of their SHA-256), never in clear. The record is at version <span id="token-version">${escapeHTML(tokenSet?.version)}</span>; the access token expires at <time id="expires-at">${escapeHTML(new Date(tokenSet?.expiresAt ?? 0).toISOString())}</time>${clockOffsetMs > 0 ? ` (the demo's clock is ${clockOffsetMs / HOUR_MS} h ahead)` : ""}.</p>
 <table id="timeline"><tr><th scope="col">Version</th><th scope="col">Access token</th><th scope="col">Issued</th><th scope="col">Expires</th><th scope="col">Stored by</th></tr>${rows}</table>
+<p class="small"><a href="/connections" id="connections-link">Every connection this server holds, as an operator sees it</a></p>
 <p><form method="post" action="/refresh"><button class="button" type="submit">Refresh tokens</button></form>${
 			emulator
 				? `<form method="post" action="/fast-forward"><button class="button subtle" type="submit">Fast-forward 1 hour</button></form><form method="post" action="/workers"><button class="button subtle" type="submit">3 workers refresh at once</button></form>`
@@ -498,6 +520,7 @@ ${emulator ? drillsPanel() : ""}`,
 		const route = `${request.method} ${url.pathname}`;
 		try {
 			if (route === "GET /") return await home(session, url);
+			if (route === "GET /connections") return await connectionsPage(session);
 			if (route === "GET /favicon.svg") return new Response(FAVICON_SVG, { headers: { "Content-Type": "image/svg+xml" } });
 			if (route === "GET /login/atlassian") return createLoginResponse(atlassian, DEMO_SCOPES);
 			if (route === "GET /login/atlassian/callback") return await callback(request);

@@ -29,9 +29,11 @@ code{font:.875em ui-monospace,SFMono-Regular,Menlo,monospace;background:#f4f5f7;
 .status-ok{color:#006644;font-weight:600}.status-bad{color:#bf2600;font-weight:600}
 label{font-weight:600;margin-right:.5rem}select,input[type=text]{font:inherit;padding:.35rem .5rem;border:2px solid #dfe1e6;border-radius:4px;max-width:100%}
 .pill{display:inline-block;font-size:.75rem;font-weight:700;padding:0 .4rem;border-radius:3px;background:#dfe1e6;color:#42526e;text-transform:uppercase}
-.pill.current{background:#00875a;color:#fff}
+.pill.current{background:#00875a;color:#fff}.pill.status-active{background:#e3fcef;color:#006644}.pill.status-degraded{background:#fffae6;color:#974f0c}
+.pill.status-reauthorization_required{background:#ffebe6;color:#ae2a19}.pill.status-disabled{background:#dfe1e6;color:#42526e}
 #busy{font-weight:600}#busy:empty{display:none}
-@media(max-width:600px){#timeline th:nth-child(3),#timeline td:nth-child(3),table.requests th:nth-child(2),table.requests td:nth-child(2),table.requests th:nth-child(5),table.requests td:nth-child(5){display:none}header.top .inner{gap:.5rem}main{padding:.5rem}.card{padding:1rem .75rem}th,td{padding:.35rem .3rem}}`;
+#connections code{word-break:break-all}
+@media(max-width:600px){#connections th:nth-child(3),#connections td:nth-child(3),#connections th:nth-child(4),#connections td:nth-child(4){display:none}#timeline th:nth-child(3),#timeline td:nth-child(3),table.requests th:nth-child(2),table.requests td:nth-child(2),table.requests th:nth-child(5),table.requests td:nth-child(5){display:none}header.top .inner{gap:.5rem}main{padding:.5rem}.card{padding:1rem .75rem}th,td{padding:.35rem .3rem}}`;
 
 /** HTML for an identifier, a path or a URL: escaped, and allowed to wrap only after / ? & = - (never mid-word). */
 export function breakable(value: unknown): string {

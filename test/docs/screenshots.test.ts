@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 
 // The Chromium e2e run (npm run test:e2e) writes these from the running demo; they are committed, and the README shows two.
 const root = new URL("../..", import.meta.url);
-const IMAGES = ["home", "consent", "signed-in", "lifecycle"];
+const IMAGES = ["home", "consent", "signed-in", "lifecycle", "connections"];
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 it.each(IMAGES)("docs/images/%s.png is committed and is a PNG of a real page", (name) => {

@@ -194,6 +194,14 @@ describe("the demo in Chromium", () => {
 		await page.reload();
 		await page.getByRole("button", { name: "503 on refresh" }).click();
 		await expect.poll(narration, { timeout: 20_000 }).toContain("kept the stored tokens as they were");
+		// The page shown next resent the refresh token inside the reuse window, and the connection recovered: an
+		// operator's listing shows it active again, with Atlassian's limits counting down.
+		await page.getByRole("link", { name: "Every connection this server holds, as an operator sees it" }).click();
+		await page.waitForURL(`${app.url}/connections`);
+		expect(await page.locator("#connections").textContent()).toMatch(/you\s*active\s*0\s*89 days\s*364 days/);
+		await expectAccessibleAtBothWidths("connections");
+		await screenshot("connections");
+		await page.goto(app.url);
 
 		await page.getByRole("button", { name: "Fast-forward 1 hour" }).click();
 		await expect.poll(narration).toContain("refreshed it before handing it out");
