@@ -39,7 +39,7 @@ export { isConsentDeclined, isReauthorizationRequired } from "./oauth2/reauthori
 export { generateState } from "./oauth2/state.js";
 export { OAuth2Tokens } from "./oauth2/tokens.js";
 export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";
-export type { ConnectionInfo, ConnectionStatus } from "./tokens/connection.js";
+export type { ConnectionInfo } from "./tokens/connection.js";
 // Token lifecycle for background jobs
 export {
 	type EncryptedTokenStore,
@@ -60,17 +60,17 @@ export {
 	TokenWriteNotDurableError,
 } from "./tokens/errors.js";
 export { MemoryTokenStore } from "./tokens/memory-token-store.js";
-export {
-	type ConnectionPage,
-	type KeepAliveOptions,
-	type KeepAliveReport,
-	type ListConnectionsOptions,
-	type RefreshOptions,
-	TokenManager,
-	type TokenManagerOptions,
-	type TokenRefresher,
-} from "./tokens/token-manager.js";
-export type { ConnectionErrorKind, StoredTokenSet, TokenStore } from "./tokens/token-store.js";
+export { TokenManager } from "./tokens/token-manager.js";
+export type {
+	ConnectionPage,
+	KeepAliveOptions,
+	KeepAliveReport,
+	ListConnectionsOptions,
+	RefreshOptions,
+	TokenManagerOptions,
+	TokenRefresher,
+} from "./tokens/token-manager-options.js";
+export type { ConnectionErrorKind, ConnectionStatus, StoredTokenSet, TokenStore } from "./tokens/token-store.js";
 
 // Deprecated re-exports, kept for one minor version (they go in 0.3): Node glue and store-author tools have
 // entries of their own.

@@ -44,7 +44,7 @@ export function statements(table: string) {
 		listIdleKeys: `SELECT key, issued_at FROM ${table} WHERE token_set IS NOT NULL AND issued_at IS NOT NULL AND issued_at < $1 ORDER BY issued_at, key LIMIT $2`,
 		listIdleKeysAfter: `SELECT key, issued_at FROM ${table} WHERE token_set IS NOT NULL AND issued_at IS NOT NULL AND issued_at < $1 AND (issued_at, key) > ($3, $4) ORDER BY issued_at, key LIMIT $2`,
 		listKeys: `SELECT key FROM ${table} WHERE token_set IS NOT NULL AND ($2::text IS NULL OR key > $2) ORDER BY key LIMIT $1`,
-		// Two forms each, so that `key > $n` is an index condition, not a filter over every row before it.
+		// Two forms each, so that `key > $n` stays an index condition even in a generic plan (a prepared statement).
 		listConnections: `SELECT key, version, token_set FROM ${table} WHERE token_set IS NOT NULL ORDER BY key LIMIT $1`,
 		listConnectionsAfter: `SELECT key, version, token_set FROM ${table} WHERE token_set IS NOT NULL AND key > $2 ORDER BY key LIMIT $1`,
 		listStatus: `SELECT key, version, token_set FROM ${table} WHERE token_set IS NOT NULL AND status = $2 ORDER BY status, key LIMIT $1`,

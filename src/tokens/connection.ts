@@ -2,9 +2,6 @@ import { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError,
 import { classifyRefreshFailure } from "../oauth2/reauthorization.js";
 import { type ConnectionErrorKind, type ConnectionStatus, connectionStatus, type StoredTokenSet } from "./token-store.js";
 
-export type { ConnectionStatus } from "./token-store.js";
-export { connectionStatus } from "./token-store.js";
-
 // A connection's health, as kept with its record: what `TokenManager.getConnection()` reports.
 
 const DAY_MS = 86_400_000;

@@ -27,16 +27,6 @@ import type {
 import { isFresh, signedInTokenSet } from "./token-set.js";
 import type { StoredTokenSet } from "./token-store.js";
 
-export type {
-	ConnectionPage,
-	KeepAliveOptions,
-	KeepAliveReport,
-	ListConnectionsOptions,
-	RefreshOptions,
-	TokenManagerOptions,
-	TokenRefresher,
-} from "./token-manager-options.js";
-
 /**
  * Keeps Atlassian connections alive in background jobs: refreshes access tokens before they expire, once per
  * connection at a time — across concurrent calls in this process (single-flight) and across processes (a

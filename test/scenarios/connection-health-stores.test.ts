@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionDisabledError, type TokenStore } from "../../src/index.js";
 import { PostgresTokenStore } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
-import { createPool, endPool, type RunningPostgres, startPostgres } from "../support/postgres-server.js";
+import { usePostgresServer } from "../support/postgres-server.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { rejection } from "../support/rejection.js";
 import { setup } from "../support/token-manager-setup.js";
@@ -73,20 +73,12 @@ describe.skipIf(!hasRedisServer())("on a real redis-server", () => {
 });
 
 describe("on PostgreSQL 18", () => {
-	let postgres: RunningPostgres;
 	let pool: pg.Pool;
 	let otherPool: pg.Pool;
-	beforeAll(async () => {
-		postgres = await startPostgres();
-		pool = createPool(postgres.url);
-		otherPool = createPool(postgres.url);
+	usePostgresServer(async (_server, [first, second]) => {
+		[pool, otherPool] = [first as pg.Pool, second as pg.Pool];
 		await new PostgresTokenStore({ client: pool, table: "health_tokens" }).ensureSchema();
-	}, 60_000);
-	afterAll(async () => {
-		if (pool) await endPool(pool);
-		if (otherPool) await endPool(otherPool);
-		await postgres?.stop();
-	});
+	}, 2);
 	describeHealth("PostgresTokenStore", () => ({
 		store: new PostgresTokenStore({ client: pool, table: "health_tokens", listener: false }),
 		other: new PostgresTokenStore({ client: otherPool, table: "health_tokens", listener: false }),

@@ -1,11 +1,11 @@
 import type { Redis } from "ioredis";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Atlassian, type ConnectionPage, TokenManager, type TokenStore } from "../../src/index.js";
 import { PostgresTokenStore } from "../../src/postgres/index.js";
 import { RedisTokenStore } from "../../src/redis/index.js";
 import { fleetKey, fleetSet, seedPostgresFleet, seedRedisFleet } from "../support/connection-fleet.js";
-import { createPool, endPool, type RunningPostgres, startPostgres } from "../support/postgres-server.js";
+import { usePostgresServer } from "../support/postgres-server.js";
 import { hasRedisServer, useRedisServer } from "../support/redis-server.js";
 
 // listConnections() over 100 000 connections: every connection in exactly one page, none missed or repeated,
@@ -77,17 +77,9 @@ describe.skipIf(!hasRedisServer())("listConnections() over 100 000 connections o
 });
 
 describe("listConnections() over 100 000 connections on PostgreSQL 18", () => {
-	let postgres: RunningPostgres;
 	let pool: pg.Pool;
-
-	beforeAll(async () => {
-		postgres = await startPostgres();
-		pool = createPool(postgres.url);
-	}, 60_000);
-
-	afterAll(async () => {
-		if (pool) await endPool(pool);
-		await postgres?.stop();
+	usePostgresServer((_server, [first]) => {
+		pool = first as pg.Pool;
 	});
 
 	it("returns each connection in exactly one page while connections change status", async () => {

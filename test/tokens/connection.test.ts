@@ -6,7 +6,7 @@ import {
 	UnexpectedErrorResponseBodyError,
 	UnexpectedResponseError,
 } from "../../src/index.js";
-import { connectionErrorKind, connectionInfo, connectionStatus, withFailure } from "../../src/tokens/connection.js";
+import { connectionErrorKind, connectionInfo, withFailure } from "../../src/tokens/connection.js";
 
 const DAY = 86_400_000;
 const set = (fields: Partial<StoredTokenSet> = {}): StoredTokenSet => ({
@@ -21,13 +21,6 @@ const set = (fields: Partial<StoredTokenSet> = {}): StoredTokenSet => ({
 });
 
 describe("connection health", () => {
-	it("status: disabled first, then a refusal of the grant, then counted failures, else active", () => {
-		expect(connectionStatus(set())).toBe("active");
-		expect(connectionStatus(set({ consecutiveFailures: 2 }))).toBe("degraded");
-		expect(connectionStatus(set({ consecutiveFailures: 1, reauthorizationRequired: true }))).toBe("reauthorization_required");
-		expect(connectionStatus(set({ reauthorizationRequired: true, disabledAt: 9 }))).toBe("disabled");
-	});
-
 	it("info: Atlassian's limits counted from consent (365 days) and issue (90 days), and no token", () => {
 		const info = connectionInfo("user-1", set({ issuedAt: 2_000 }));
 		expect(info).toEqual({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CorruptTokenRecordError } from "../../src/index.js";
-import { isStoredTokenSet, mayKeepAlive, parseStoredRecord } from "../../src/tokens/token-store.js";
+import { connectionStatus, isStoredTokenSet, mayKeepAlive, parseStoredRecord, type StoredTokenSet } from "../../src/tokens/token-store.js";
 
 const valid = { accessToken: "at", refreshToken: "rt", expiresAt: 1, scopes: ["read:me"], version: 3 };
 
@@ -31,6 +31,16 @@ describe("isStoredTokenSet", () => {
 		["a string disable time", { ...valid, disabledAt: "now" }],
 	])("refuses %s", (_, value) => {
 		expect(isStoredTokenSet(value)).toBe(false);
+	});
+});
+
+describe("connectionStatus", () => {
+	const set = (fields: Partial<StoredTokenSet> = {}): StoredTokenSet => ({ ...valid, ...fields });
+	it("status: disabled first, then a refusal of the grant, then counted failures, else active", () => {
+		expect(connectionStatus(set())).toBe("active");
+		expect(connectionStatus(set({ consecutiveFailures: 2 }))).toBe("degraded");
+		expect(connectionStatus(set({ consecutiveFailures: 1, reauthorizationRequired: true }))).toBe("reauthorization_required");
+		expect(connectionStatus(set({ reauthorizationRequired: true, disabledAt: 9 }))).toBe("disabled");
 	});
 });
 
