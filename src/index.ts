@@ -40,6 +40,7 @@ export { generateState } from "./oauth2/state.js";
 export { OAuth2Tokens } from "./oauth2/tokens.js";
 export type { FetchFunction, RequestOptions } from "./oauth2/transport.js";
 export type { ConnectionInfo } from "./tokens/connection.js";
+export type { ConnectionEvent } from "./tokens/connection-event.js";
 // Token lifecycle for background jobs
 export {
 	type EncryptedTokenStore,
@@ -63,6 +64,7 @@ export { MemoryTokenStore } from "./tokens/memory-token-store.js";
 export { TokenManager } from "./tokens/token-manager.js";
 export type {
 	ConnectionPage,
+	DrainConnectionEventsOptions,
 	KeepAliveOptions,
 	KeepAliveReport,
 	ListConnectionsOptions,
@@ -70,7 +72,15 @@ export type {
 	TokenManagerOptions,
 	TokenRefresher,
 } from "./tokens/token-manager-options.js";
-export type { ConnectionErrorKind, ConnectionStatus, StoredTokenSet, TokenStore } from "./tokens/token-store.js";
+export type {
+	ConnectionErrorKind,
+	ConnectionEventType,
+	ConnectionReason,
+	ConnectionStatus,
+	PendingConnectionEvent,
+	StoredTokenSet,
+	TokenStore,
+} from "./tokens/token-store.js";
 
 // Deprecated re-exports, kept for one minor version (they go in 0.3): Node glue and store-author tools have
 // entries of their own.

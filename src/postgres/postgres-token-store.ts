@@ -165,15 +165,16 @@ export class PostgresTokenStore implements TokenStore {
 		// A connection that must sign in again leaves the keep-alive index: it must not take a live one's place.
 		const issuedAt = mayKeepAlive(tokens) ? (tokens.issuedAt ?? null) : null;
 		const status = connectionStatus(tokens);
+		const pending = tokens.pendingEvents !== undefined;
 		const updated = await this.#query(
 			this.#sql.update,
-			[key, expectedVersion, version, json, issuedAt, this.#channel, status],
+			[key, expectedVersion, version, json, issuedAt, this.#channel, status, pending],
 			options?.signal,
 		);
 		if (updated.length > 0 || expectedVersion !== 0) {
 			return updated.length > 0;
 		}
-		const inserted = await this.#query(this.#sql.insert, [key, version, json, issuedAt, this.#channel, status], options?.signal);
+		const inserted = await this.#query(this.#sql.insert, [key, version, json, issuedAt, this.#channel, status, pending], options?.signal);
 		return inserted.length > 0;
 	}
 
@@ -207,6 +208,20 @@ export class PostgresTokenStore implements TokenStore {
 	}
 
 	/** Stored connections in key order (the primary key), or of one status (the status index), after `after`. */
+	/** Connections whose outbox holds events, in key order, through the outbox index. */
+	public async listPendingEvents(options: TokenStoreCallOptions & { limit: number; after?: string }): Promise<StoredConnection[]> {
+		checkListLimit(options.limit);
+		const { limit, after } = options;
+		const [text, params] =
+			after === undefined ? [this.#sql.listPendingEvents, [limit]] : [this.#sql.listPendingEventsAfter, [limit, after]];
+		const found: StoredConnection[] = [];
+		for (const row of await this.#query(text, params, options.signal)) {
+			const tokens = readableRecord(String(row.key), row.token_set, row.version);
+			if (tokens !== undefined) found.push({ key: String(row.key), tokens });
+		}
+		return found;
+	}
+
 	public async listConnections(
 		options: TokenStoreCallOptions & { limit: number; after?: string; status?: ConnectionStatus },
 	): Promise<StoredConnection[]> {

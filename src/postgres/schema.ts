@@ -5,7 +5,7 @@ export const DEFAULT_TOKEN_TABLE = "atlassian_token_sets";
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The table name, checked and double-quoted part by part, so it can never carry SQL. */
-export function quotedTable(table: string): { name: string; idleIndexName: string; statusIndexName: string } {
+export function quotedTable(table: string): { name: string; idleIndexName: string; statusIndexName: string; outboxIndexName: string } {
 	const parts = table.split(".");
 	if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
 		throw new TypeError(`table must be a Postgres identifier, optionally schema-qualified (letters, digits, _), got "${table}"`);
@@ -15,11 +15,12 @@ export function quotedTable(table: string): { name: string; idleIndexName: strin
 		name: parts.map((part) => `"${part}"`).join("."),
 		idleIndexName: `"${last.slice(0, 50)}_idle"`,
 		statusIndexName: `"${last.slice(0, 50)}_status"`,
+		outboxIndexName: `"${last.slice(0, 50)}_outbox"`,
 	};
 }
 
 export function schemaStatements(table: string): string[] {
-	const { name, idleIndexName, statusIndexName } = quotedTable(table);
+	const { name, idleIndexName, statusIndexName, outboxIndexName } = quotedTable(table);
 	return [
 		`CREATE TABLE IF NOT EXISTS ${name} (
 	-- One row per connection (TokenManager key).
@@ -33,6 +34,8 @@ export function schemaStatements(table: string): string[] {
 	issued_at bigint,
 	-- The connection's status (active, degraded, reauthorization_required, disabled), for listConnections(); NULL when deleted.
 	status text,
+	-- True while the record's outbox holds connection events not yet told (onConnectionEvent), for listPendingEvents().
+	pending_events boolean,
 	-- The refresh lease: who holds it, and until when (the database's clock, so hosts' clocks cannot disagree).
 	lease_owner text,
 	lease_expires_at timestamptz,
@@ -45,12 +48,16 @@ export function schemaStatements(table: string): string[] {
 		`ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS status text`,
 		// (status, key): listConnections() pages through one status, or finds the rows whose status is not filled in yet.
 		`CREATE INDEX IF NOT EXISTS ${statusIndexName} ON ${name} (status, key) WHERE token_set IS NOT NULL`,
+		// Added in 0.3 with connection events; a 0.2 row has none, so NULL is right for it.
+		`ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS pending_events boolean`,
+		// The outbox index: only rows with events not yet told, so it stays nearly empty.
+		`CREATE INDEX IF NOT EXISTS ${outboxIndexName} ON ${name} (key) WHERE pending_events AND token_set IS NOT NULL`,
 	];
 }
 
 /**
  * The SQL `ensureSchema()` runs, for your own migrations (node-pg-migrate, Prisma, Flyway…): one table and
- * two partial indexes, each statement ending in `;`. Safe to run twice. On a table made by 0.2, run
+ * three partial indexes, each statement ending in `;`. Safe to run twice. On a table made by 0.2, run
  * `ensureSchema()` once after it too: it fills in the status of existing rows.
  */
 export function tokenTableSQL(table: string = DEFAULT_TOKEN_TABLE): string {

@@ -15,17 +15,17 @@ export function statements(table: string) {
 		getVersion: `SELECT version FROM ${table} WHERE key = $1`,
 		// The fenced write: it lands only if the version is still the one the writer read.
 		update: notifying(
-			`UPDATE ${table} SET version = $3, token_set = $4, issued_at = $5, status = $7, updated_at = now() WHERE key = $1 AND version = $2 RETURNING key`,
+			`UPDATE ${table} SET version = $3, token_set = $4, issued_at = $5, status = $7, pending_events = $8, updated_at = now() WHERE key = $1 AND version = $2 RETURNING key`,
 			6,
 		),
 		// Version 0 is also "no row at all": the first write inserts it. Of two first writes, the second conflicts and loses.
 		insert: notifying(
-			`INSERT INTO ${table} (key, version, token_set, issued_at, status) VALUES ($1, $2, $3, $4, $6) ON CONFLICT (key) DO NOTHING RETURNING key`,
+			`INSERT INTO ${table} (key, version, token_set, issued_at, status, pending_events) VALUES ($1, $2, $3, $4, $6, $7) ON CONFLICT (key) DO NOTHING RETURNING key`,
 			5,
 		),
 		// A tombstone one version higher, so a refresh in flight cannot write the connection back.
 		delete: notifying(
-			`UPDATE ${table} SET version = version + 1, token_set = NULL, issued_at = NULL, status = NULL, updated_at = now() WHERE key = $1 AND token_set IS NOT NULL RETURNING key`,
+			`UPDATE ${table} SET version = version + 1, token_set = NULL, issued_at = NULL, status = NULL, pending_events = NULL, updated_at = now() WHERE key = $1 AND token_set IS NOT NULL RETURNING key`,
 			2,
 		),
 		// One statement: insert a lease-only row, or take the lease of an existing row if it is free or expired.
@@ -49,6 +49,9 @@ export function statements(table: string) {
 		listConnectionsAfter: `SELECT key, version, token_set FROM ${table} WHERE token_set IS NOT NULL AND key > $2 ORDER BY key LIMIT $1`,
 		listStatus: `SELECT key, version, token_set FROM ${table} WHERE token_set IS NOT NULL AND status = $2 ORDER BY status, key LIMIT $1`,
 		listStatusAfter: `SELECT key, version, token_set FROM ${table} WHERE token_set IS NOT NULL AND status = $3 AND key > $2 ORDER BY status, key LIMIT $1`,
+		// The outbox index: rows whose record holds events not yet told (nearly none in fair weather).
+		listPendingEvents: `SELECT key, version, token_set FROM ${table} WHERE pending_events AND token_set IS NOT NULL ORDER BY key LIMIT $1`,
+		listPendingEventsAfter: `SELECT key, version, token_set FROM ${table} WHERE pending_events AND token_set IS NOT NULL AND key > $2 ORDER BY key LIMIT $1`,
 		// Rows written before the status column existed (or by a 0.2 process meanwhile), through the status index.
 		unfilledStatus: `SELECT key, version, token_set FROM ${table} WHERE token_set IS NOT NULL AND status IS NULL AND key > $2 ORDER BY status, key LIMIT $1`,
 		fillStatus: `UPDATE ${table} SET status = $3 WHERE key = $1 AND version = $2 AND status IS NULL`,

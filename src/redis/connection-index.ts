@@ -14,14 +14,16 @@ import { INDEX_CONNECTION_SCRIPT } from "./scripts.js";
 // script after each write. Like the idle index it cannot join the record's script on a cluster; it is a hint that
 // every listing checks against the records, repairing what it finds out of date.
 
-/** Files `key` under `status` in the index, or takes it out (`null`: deleted or gone). */
+/** Files `key` under its set's status in the index, and in the outbox index while it has events; or takes it out (`null`: deleted or gone). */
 export function indexConnection(
 	client: Redis | Cluster,
 	keys: RedisKeyLayout,
 	key: string,
-	status: ConnectionStatus | null,
+	tokens: StoredTokenSet | null,
 ): Promise<unknown> {
-	return client.eval(INDEX_CONNECTION_SCRIPT, 2, keys.connections, keys.connectionStatuses, key, status ?? "");
+	const status = tokens === null ? "" : connectionStatus(tokens);
+	const pending = tokens?.pendingEvents === undefined ? "" : "1";
+	return client.eval(INDEX_CONNECTION_SCRIPT, 3, keys.connections, keys.connectionStatuses, keys.pendingEvents, key, status, pending);
 }
 
 /** RedisTokenStore.listConnections: pages of the index in byte order, each connection read and checked. */
@@ -52,10 +54,37 @@ export async function listConnections(
 		for (const [index, key] of members.entries()) {
 			const tokens = records[index];
 			if (tokens === undefined) continue; // unreadable: get() reports it
-			const actual = tokens === null ? null : connectionStatus(tokens);
-			if (tokens === null || (status !== undefined && actual !== status)) {
+			if (tokens === null || (status !== undefined && connectionStatus(tokens) !== status)) {
 				// Deleted, expired by its TTL, or moved on since: the index is set right, and the listing goes on.
-				await indexConnection(client, keys, key, actual).catch(() => {});
+				await indexConnection(client, keys, key, tokens).catch(() => {});
+				continue;
+			}
+			found.push({ key, tokens });
+		}
+		if (members.length < limit || found.length >= limit) break;
+		after = members.at(-1);
+	}
+	return found.slice(0, limit);
+}
+
+/** RedisTokenStore.listPendingEvents: pages of the outbox index in byte order, each record read, those without events set right. */
+export async function listPendingEvents(
+	client: Redis | Cluster,
+	keys: RedisKeyLayout,
+	options: { limit: number; after?: string },
+): Promise<StoredConnection[]> {
+	const { limit } = options;
+	checkListLimit(limit);
+	const found: StoredConnection[] = [];
+	let after = options.after;
+	for (;;) {
+		const members = await client.zrangebylex(keys.pendingEvents, after === undefined ? "-" : `(${after}`, "+", "LIMIT", 0, limit);
+		const records = await Promise.all(members.map((key) => readRecord(client, keys, key)));
+		for (const [index, key] of members.entries()) {
+			const tokens = records[index];
+			if (tokens === undefined) continue;
+			if (tokens?.pendingEvents === undefined) {
+				await indexConnection(client, keys, key, tokens).catch(() => {});
 				continue;
 			}
 			found.push({ key, tokens });
@@ -78,7 +107,7 @@ export async function indexAllConnections(
 		const page: { keys: string[]; cursor: string | null } = await listKeys(client, keys, { limit: 500, cursor });
 		for (const key of page.keys) {
 			const tokens = await read(key).catch(() => null);
-			if (tokens !== null && (await indexConnection(client, keys, key, connectionStatus(tokens)).catch(() => null)) !== null) filed++;
+			if (tokens !== null && (await indexConnection(client, keys, key, tokens).catch(() => null)) !== null) filed++;
 		}
 		cursor = page.cursor;
 	} while (cursor !== null);

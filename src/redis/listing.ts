@@ -38,6 +38,11 @@ export class RedisKeyLayout {
 	get connectionStatuses(): string {
 		return `${this.prefix}{connections}:status`;
 	}
+
+	/** The connections whose outbox holds events (0.3), for `listPendingEvents()`: in the same slot as `connections`. */
+	get pendingEvents(): string {
+		return `${this.prefix}{connections}:outbox`;
+	}
 }
 
 /** RedisTokenStore.listIdleKeys: the index from `after` on, with entries whose record is gone removed when met. */

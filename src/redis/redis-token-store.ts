@@ -4,7 +4,6 @@ import { CorruptTokenRecordError, TokenWriteNotDurableError } from "../tokens/er
 import { checkTokenKey } from "../tokens/token-key.js";
 import {
 	type ConnectionStatus,
-	connectionStatus,
 	type IdleKey,
 	mayKeepAlive,
 	parseStoredRecord,
@@ -14,7 +13,7 @@ import {
 	type TokenStoreCallOptions,
 	type TokenStoreLease,
 } from "../tokens/token-store.js";
-import { indexAllConnections, indexConnection, listConnections } from "./connection-index.js";
+import { indexAllConnections, indexConnection, listConnections, listPendingEvents } from "./connection-index.js";
 import { listIdleKeys, listKeys, migrateLegacyRecords, RedisKeyLayout } from "./listing.js";
 import type { RedisTokenStoreOptions } from "./redis-token-store-options.js";
 import { ACQUIRE_SCRIPT, COMPARE_AND_SET_SCRIPT, DELETE_SCRIPT, GET_VERSION_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from "./scripts.js";
@@ -163,7 +162,7 @@ export class RedisTokenStore implements TokenStore {
 				? this.#client.zadd(this.#keys.index, tokens.issuedAt, key)
 				: undefined;
 		// The connection index too: both in flight at once, each a hint its listing checks.
-		await Promise.all([idle?.catch(() => {}), indexConnection(this.#client, this.#keys, key, connectionStatus(tokens)).catch(() => {})]);
+		await Promise.all([idle?.catch(() => {}), indexConnection(this.#client, this.#keys, key, tokens).catch(() => {})]);
 		return true;
 	}
 
@@ -247,6 +246,11 @@ export class RedisTokenStore implements TokenStore {
 	/** Connections in byte order of their keys, or of one status, through the connection index (see `indexConnections()`). */
 	public listConnections(options: { limit: number; after?: string; status?: ConnectionStatus }): Promise<StoredConnection[]> {
 		return listConnections(this.#client, this.#keys, options);
+	}
+
+	/** Connections whose outbox holds events, in byte order of their keys, through the outbox index. */
+	public listPendingEvents(options: { limit: number; after?: string }): Promise<StoredConnection[]> {
+		return listPendingEvents(this.#client, this.#keys, options);
 	}
 
 	/**

@@ -42,7 +42,8 @@ redis.call("PUBLISH", ARGV[2], "released")
 return 1`;
 
 // The connection index (one slot, by its hash tag): every connection in KEYS[1], and `status NUL key` in KEYS[2],
-// under exactly one status. ARGV[2] is the connection's status, or "" when it is gone.
+// under exactly one status; KEYS[3] holds the connections whose outbox has events (ARGV[3] is "1" then).
+// ARGV[2] is the connection's status, or "" when it is gone.
 export const INDEX_CONNECTION_SCRIPT = `for _, status in ipairs({"active", "degraded", "disabled", "reauthorization_required"}) do
   if status ~= ARGV[2] then redis.call("ZREM", KEYS[2], status .. "\\0" .. ARGV[1]) end
 end
@@ -52,4 +53,5 @@ else
   redis.call("ZADD", KEYS[1], 0, ARGV[1])
   redis.call("ZADD", KEYS[2], 0, ARGV[2] .. "\\0" .. ARGV[1])
 end
+if ARGV[3] == "1" and ARGV[2] ~= "" then redis.call("ZADD", KEYS[3], 0, ARGV[1]) else redis.call("ZREM", KEYS[3], ARGV[1]) end
 return 1`;

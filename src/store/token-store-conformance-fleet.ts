@@ -118,6 +118,29 @@ export function declareFleetConformance(describe: (name: string, body: () => voi
 			assert.deepEqual(await byStatus("degraded"), []);
 			assert.deepEqual(await byStatus("active"), [key("-a"), key("-b"), key("-e")]);
 		});
+
+		test("lists the connections whose outbox holds events, and drops one once it is cleared", async ({ store, otherStore }, key) => {
+			if (store.listPendingEvents === undefined) return;
+			const mine = (page: { key: string }[]) => page.filter((each) => each.key.startsWith(key("-"))).map((each) => each.key);
+			const event = { id: "e-1", type: "degraded", at: 5, status: "degraded", reason: "refresh_failing" } as const;
+			await store.compareAndSet(key("-quiet"), 0, tokenSet(1));
+			await store.compareAndSet(key("-x"), 0, tokenSet(1, { consecutiveFailures: 1, pendingEvents: [event] }));
+			await store.compareAndSet(
+				key("-y"),
+				0,
+				tokenSet(1, { pendingEvents: [{ ...event, id: "e-2", type: "connected", status: "active" }] }),
+			);
+			await store.compareAndSet(key("-gone"), 0, tokenSet(1, { pendingEvents: [event] }));
+			await store.delete(key("-gone"));
+			const listed = (await otherStore.listPendingEvents?.({ limit: 1_000, after: key("-") })) ?? [];
+			assert.deepEqual(mine(listed), [key("-x"), key("-y")]);
+			assert.deepEqual(listed.find((each) => each.key === key("-x"))?.tokens.pendingEvents, [event], "the outbox comes back as written");
+			const firstPage = await store.listPendingEvents({ limit: 1, after: key("-") });
+			assert.deepEqual(mine(firstPage), [key("-x")]);
+			// Cleared in place, at the same version: it leaves the listing.
+			await store.compareAndSet(key("-x"), 1, tokenSet(1, { consecutiveFailures: 1 }));
+			assert.deepEqual(mine(await store.listPendingEvents({ limit: 1_000, after: key("-") })), [key("-y")]);
+		});
 	});
 
 	describe("connection keys", () => {

@@ -4,7 +4,7 @@ import type { RefreshContext } from "./refresh-context.js";
 import { underLease } from "./refresh-lease.js";
 import type { StoreAccess } from "./store-access.js";
 import type { ConnectionPage, ListConnectionsOptions } from "./token-manager-options.js";
-import { CONNECTION_STATUSES, checkListLimit, type StoredTokenSet } from "./token-store.js";
+import { CONNECTION_STATUSES, checkListLimit } from "./token-store.js";
 
 // What an operator does to connections: list them, and disable or enable one.
 
@@ -53,10 +53,13 @@ export async function setDisabled(
 				return current;
 			}
 			const { disabledAt: _, ...enabled } = current;
-			const next: StoredTokenSet = disabled
-				? { ...current, disabledAt: context.now(), version: current.version + 1 }
-				: { ...enabled, version: current.version + 1 };
+			const { tokens: next, event } = context.events.stage(
+				disabled ? "disable" : "enable",
+				current,
+				disabled ? { ...current, disabledAt: context.now(), version: current.version + 1 } : { ...enabled, version: current.version + 1 },
+			);
 			if (await access.compareAndSet(key, current.version, next, signal)) {
+				context.events.written(key, event);
 				return next;
 			}
 		}

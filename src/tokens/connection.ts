@@ -1,6 +1,12 @@
 import { ArcticFetchError, OAuth2RequestError, UnexpectedErrorResponseBodyError, UnexpectedResponseError } from "../oauth2/errors.js";
 import { classifyRefreshFailure } from "../oauth2/reauthorization.js";
-import { type ConnectionErrorKind, type ConnectionStatus, connectionStatus, type StoredTokenSet } from "./token-store.js";
+import {
+	type ConnectionErrorKind,
+	type ConnectionReason,
+	type ConnectionStatus,
+	connectionStatus,
+	type StoredTokenSet,
+} from "./token-store.js";
 
 // A connection's health, as kept with its record: what `TokenManager.getConnection()` reports.
 
@@ -15,7 +21,7 @@ export interface ConnectionInfo {
 	key: string;
 	status: ConnectionStatus;
 	/** Why it is not `active`: `refresh_failing`, `invalid_grant`, `grant_expired` (365 days after consent) or `disabled`; `null` when active. */
-	reason: "refresh_failing" | "invalid_grant" | "grant_expired" | "disabled" | null;
+	reason: ConnectionReason | null;
 	consecutiveFailures: number;
 	/** Epoch ms, or `null` when no refresh failed since the last success. */
 	lastFailureAt: number | null;
@@ -57,7 +63,7 @@ function connectionReason(
 	status: ConnectionStatus,
 	lastFailureAt: number | undefined,
 	grantExpiresAt: number | null,
-): ConnectionInfo["reason"] {
+): ConnectionReason | null {
 	switch (status) {
 		case "active":
 			return null;

@@ -165,6 +165,8 @@ export function encryptedTokenStore(
 		...(store.listKeys ? { listKeys: store.listKeys.bind(store) } : {}),
 		// Sealed as stored: a listing reads only the clear fields (status, times, scopes), never the tokens.
 		...(store.listConnections ? { listConnections: store.listConnections.bind(store) } : {}),
+		// Likewise: the outbox is clear bookkeeping (no secret), and drains read only it.
+		...(store.listPendingEvents ? { listPendingEvents: store.listPendingEvents.bind(store) } : {}),
 		...(store.watch ? { watch: store.watch.bind(store) } : {}),
 		...(store.close ? { close: store.close.bind(store) } : {}),
 	};

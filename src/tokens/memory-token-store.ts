@@ -133,6 +133,18 @@ export class MemoryTokenStore implements TokenStore {
 		return found.sort((a, b) => (a.key < b.key ? -1 : 1)).slice(0, options.limit);
 	}
 
+	/** Stored connections whose outbox holds events, in key order, after `after`. Scans: for one process's worth of connections. */
+	public async listPendingEvents(options: { limit: number; after?: string }): Promise<StoredConnection[]> {
+		checkListLimit(options.limit);
+		const { after } = options;
+		const found: StoredConnection[] = [];
+		for (const [key, { tokens }] of this.#entries) {
+			if (tokens?.pendingEvents === undefined || (after !== undefined && key <= after)) continue;
+			found.push({ key, tokens: structuredClone(tokens) });
+		}
+		return found.sort((a, b) => (a.key < b.key ? -1 : 1)).slice(0, options.limit);
+	}
+
 	/** Drops every watch; the records stay readable and writable. */
 	public async close(): Promise<void> {
 		this.#closed = true;

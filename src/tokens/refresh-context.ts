@@ -1,5 +1,6 @@
 import { OAuth2RequestError } from "../oauth2/errors.js";
 import { ConnectionDisabledError, TokenNotFoundError } from "./errors.js";
+import type { EventOutbox } from "./event-outbox.js";
 import type { PendingWrites } from "./pending-writes.js";
 import type { SettledSends } from "./reuse-window.js";
 import type { StoreAccess } from "./store-access.js";
@@ -26,6 +27,8 @@ export interface RefreshContext {
 	now(): number;
 	readonly pendingWrites: PendingWrites;
 	readonly settledSends: SettledSends;
+	/** Connection events: made with each write, told once it landed (`onConnectionEvent`). */
+	readonly events: EventOutbox;
 }
 
 /** A send of a refresh token, recorded in the store before it goes out. */
@@ -50,6 +53,7 @@ export function refreshFailed(context: RefreshContext, key: string, error: unkno
 /** The stored set of a connection that may be refreshed; throws when there is none, when it is disabled, or when it needs a new sign-in. */
 export async function readRefreshable(context: RefreshContext, key: string, signal?: AbortSignal): Promise<StoredTokenSet> {
 	const stored = await context.access.get(key, signal);
+	context.events.found(key, stored);
 	if (stored === null) {
 		throw new TokenNotFoundError(key);
 	}
@@ -62,13 +66,21 @@ export async function readRefreshable(context: RefreshContext, key: string, sign
 	return stored;
 }
 
-/** True when `current` already answers the caller: another process refreshed after we looked, or (not forced) it is fresh. */
+/**
+ * True when `current` already answers the caller: (not forced) it is fresh; or another process refreshed after
+ * we looked. A newer version is not enough: a failed refresh is written too (its failure counted), and its
+ * expired access token answers nobody.
+ */
 export function isAnswered(context: RefreshContext, current: StoredTokenSet, seenVersion: number, force: boolean): boolean {
 	// A refresh whose answer was never stored is not an answer: it must be recovered.
 	if (current.refreshSentAt !== undefined) {
 		return false;
 	}
-	return current.version > seenVersion || (!force && isFresh(current, context.now(), context.refreshWindowMs));
+	const now = context.now();
+	if (!force && isFresh(current, now, context.refreshWindowMs)) {
+		return true;
+	}
+	return current.version > seenVersion && (current.consecutiveFailures ?? 0) === 0 && current.expiresAt > now;
 }
 
 function reauthorizationError(): OAuth2RequestError {

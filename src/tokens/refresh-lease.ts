@@ -94,7 +94,7 @@ export async function underLease<T>(context: RefreshContext, key: string, work: 
 }
 
 /** The connection's lease, kept renewed, or `null` when another holder has it. */
-async function tryLease(context: RefreshContext, key: string): Promise<LeaseKeeper | null> {
+export async function tryLease(context: Pick<RefreshContext, "access" | "leaseTtlMs">, key: string): Promise<LeaseKeeper | null> {
 	const { access, leaseTtlMs } = context;
 	// Lease validity is counted from before the request: a store that answers late cannot stretch it.
 	const acquiredAt = Date.now();

@@ -104,13 +104,13 @@ async function sendRefresh(
 			claim = await processRefreshFailure(context, key, claim, error, resendDelays, keeper);
 			continue;
 		}
-		const next = rotatedTokenSet(tokens, claim, context.now());
+		const { tokens: next, event } = context.events.stage("refresh", claim, rotatedTokenSet(tokens, claim, context.now()));
 		if (!isStoredTokenSet(next)) {
 			// Only a refresher of your own can get here (this library's OAuth2Tokens cannot yield such a set): refused
 			// once, here, rather than taken for a store failure and written again and again in the background.
 			throw refreshFailed(context, key, new TypeError(`Refusing to store an invalid token set for "${key}"`));
 		}
-		return storeRotatedTokenSet(context, key, claim, next, keeper);
+		return storeRotatedTokenSet(context, key, claim, next, event, keeper);
 	}
 }
 
@@ -173,8 +173,11 @@ async function processRefreshFailure(
  * failure counted. Best effort: the caller gets the refresh's error either way. `true` when it was written.
  */
 async function writeRefreshOutcome(context: RefreshContext, key: string, claim: StoredTokenSet, outcome: StoredTokenSet): Promise<boolean> {
+	const { tokens, event } = context.events.stage("failure", claim, { ...outcome, version: claim.version + 1 });
 	try {
-		return await context.access.compareAndSet(key, claim.version, { ...outcome, version: claim.version + 1 });
+		const written = await context.access.compareAndSet(key, claim.version, tokens);
+		if (written) context.events.written(key, event);
+		return written;
 	} catch {
 		// The mark stays; the next holder retries inside the reuse window, or reports the outcome unknown.
 		return false;

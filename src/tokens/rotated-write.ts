@@ -3,7 +3,7 @@ import { sleep } from "../internal/sleep.js";
 import { TokenWriteNotDurableError } from "./errors.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
 import { notify, type RefreshContext } from "./refresh-context.js";
-import type { StoredTokenSet } from "./token-store.js";
+import type { PendingConnectionEvent, StoredTokenSet } from "./token-store.js";
 
 /**
  * The last step of a refresh: writes the rotated set, fenced on the send's claim, before anyone sees its access
@@ -15,12 +15,13 @@ export async function storeRotatedTokenSet(
 	key: string,
 	claim: StoredTokenSet,
 	next: StoredTokenSet,
+	event: PendingConnectionEvent | null,
 	keeper: LeaseKeeper,
 ): Promise<StoredTokenSet | undefined> {
 	const { hooks } = context;
 	let failure: unknown;
 	try {
-		return await written(context, key, next, await writeRotated(context, key, claim, next));
+		return await written(context, key, next, event, await writeRotated(context, key, claim, next));
 	} catch (error) {
 		failure = error;
 	}
@@ -33,12 +34,12 @@ export async function storeRotatedTokenSet(
 			const attempted = attempt;
 			notify(() => hooks.onStoreWriteFailed?.(key, failure, attempted));
 			if (Date.now() + delayMs > giveUpAt) {
-				queueWrite(context, key, claim, next, keeper, false, attempt);
+				queueWrite(context, key, claim, next, event, keeper, false, attempt);
 				throw failure;
 			}
 			await sleep(delayMs);
 			try {
-				return await written(context, key, next, await writeRotated(context, key, claim, next));
+				return await written(context, key, next, event, await writeRotated(context, key, claim, next));
 			} catch (error) {
 				// A failover in progress fails writes outright for a while; the set is still not safe.
 				failure = error instanceof TokenWriteNotDurableError ? error : failure;
@@ -47,14 +48,21 @@ export async function storeRotatedTokenSet(
 		}
 	}
 	notify(() => hooks.onStoreWriteFailed?.(key, failure, 1));
-	queueWrite(context, key, claim, next, keeper, true, 1);
+	queueWrite(context, key, claim, next, event, keeper, true, 1);
 	return next;
 }
 
-async function written(context: RefreshContext, key: string, next: StoredTokenSet, stored: boolean): Promise<StoredTokenSet | undefined> {
+async function written(
+	context: RefreshContext,
+	key: string,
+	next: StoredTokenSet,
+	event: PendingConnectionEvent | null,
+	stored: boolean,
+): Promise<StoredTokenSet | undefined> {
 	if (!stored) {
 		return undefined;
 	}
+	context.events.written(key, event);
 	await context.hooks.onRefresh?.(key, next);
 	return next;
 }
@@ -64,6 +72,7 @@ function queueWrite(
 	key: string,
 	claim: StoredTokenSet,
 	next: StoredTokenSet,
+	event: PendingConnectionEvent | null,
 	keeper: LeaseKeeper,
 	served: boolean,
 	failedAttempts: number,
@@ -71,7 +80,10 @@ function queueWrite(
 	const { hooks } = context;
 	context.pendingWrites.add(key, next, served, keeper, failedAttempts, {
 		write: () => writeRotated(context, key, claim, next),
-		onWritten: () => notify(() => hooks.onRefresh?.(key, next)),
+		onWritten: () => {
+			context.events.written(key, event);
+			notify(() => hooks.onRefresh?.(key, next));
+		},
 		onFailed: (error, attempt) => notify(() => hooks.onStoreWriteFailed?.(key, error, attempt)),
 	});
 }

@@ -2,6 +2,7 @@ import type { OAuth2RequestError } from "../oauth2/errors.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import type { ConnectionInfo } from "./connection.js";
+import type { ConnectionEvent } from "./connection-event.js";
 import type { ConnectionStatus, StoredTokenSet, TokenStore } from "./token-store.js";
 
 // The shapes TokenManager's public methods take and give: its options, and those of refresh() and keepAlive().
@@ -57,6 +58,20 @@ export interface TokenManagerOptions {
 	 * The error is a sanitized copy of the store's (name, message, `code`, stack), without the tokens it was writing.
 	 */
 	onStoreWriteFailed?: (key: string, error: unknown, attempt: number) => void;
+	/**
+	 * Called for each change to a connection — connected, degraded, recovered, reauthorization_required, disabled,
+	 * enabled, deleted — once for the whole fleet: by the process whose write made the change. The event is kept
+	 * with the record until this hook has returned (or its promise resolved), so none is lost: if that process
+	 * dies first, or the hook throws, another manager tells it again after `connectionEventGraceMs`, with the same
+	 * `id` (drop duplicates by it). `refreshed` is a notice told once by the refreshing process, not kept. No token
+	 * is in an event. A slow or failing hook never holds up or fails a refresh. Give every manager the same hook.
+	 */
+	onConnectionEvent?: (event: ConnectionEvent) => void | Promise<void>;
+	/**
+	 * How old an undelivered event must be before another manager (or this one) tells it again, in ms. Default
+	 * 30 000. Keep it above your hook's usual time: a hook still running past it may be told twice.
+	 */
+	connectionEventGraceMs?: number;
 }
 
 export interface RefreshOptions extends RequestOptions {
@@ -100,6 +115,11 @@ export interface KeepAliveReport {
 	}[];
 	/** Where this call stopped after `limit` refreshes: pass it as `cursor` to go on. `null` when it reached the end of the idle list. */
 	cursor: string | null;
+}
+
+export interface DrainConnectionEventsOptions extends RequestOptions {
+	/** At most this many connections with pending events are looked at. Default 10 000. */
+	limit?: number;
 }
 
 export interface ListConnectionsOptions extends RequestOptions {

@@ -8,15 +8,18 @@ import { AccessTokenCache } from "./access-token-cache.js";
 import { StoreCallBounds } from "./bounded-call.js";
 import { type ConnectionInfo, connectionInfo } from "./connection.js";
 import { listConnections, setDisabled } from "./connection-admin.js";
+import { recordDeletion, saveSignedIn } from "./connection-writes.js";
+import { EventOutbox } from "./event-outbox.js";
 import { keepAlive } from "./keep-alive.js";
 import { PendingWrites } from "./pending-writes.js";
 import { type RefreshContext, readRefreshable } from "./refresh-context.js";
-import { refreshUnderLease } from "./refresh-lease.js";
+import { refreshUnderLease, tryLease } from "./refresh-lease.js";
 import { mayResend, SettledSends } from "./reuse-window.js";
 import { StoreAccess } from "./store-access.js";
 import { checkTokenKey } from "./token-key.js";
 import type {
 	ConnectionPage,
+	DrainConnectionEventsOptions,
 	KeepAliveOptions,
 	KeepAliveReport,
 	ListConnectionsOptions,
@@ -43,6 +46,8 @@ export class TokenManager {
 	readonly #pendingWrites = new PendingWrites();
 	readonly #cache: AccessTokenCache | undefined;
 	readonly #inFlight = new Map<string, Promise<StoredTokenSet>>();
+	readonly #events: EventOutbox;
+	readonly #storeTimeoutMs: number;
 
 	constructor(provider: TokenRefresher, options: TokenManagerOptions) {
 		const refreshWindowSeconds = options.refreshWindowSeconds ?? 300;
@@ -59,7 +64,8 @@ export class TokenManager {
 			0,
 		);
 		const refreshTimeoutMs = checkTimerDuration("refreshTimeoutMs", options.refreshTimeoutMs ?? 10_000);
-		const bounds = new StoreCallBounds(checkTimerDuration("storeTimeoutMs", options.storeTimeoutMs ?? 5_000));
+		this.#storeTimeoutMs = checkTimerDuration("storeTimeoutMs", options.storeTimeoutMs ?? 5_000);
+		const bounds = new StoreCallBounds(this.#storeTimeoutMs);
 		const now = options.now ?? Date.now;
 		const cacheMs = checkTimerDuration("cacheMs", options.cacheMs ?? 0, 0);
 		const cacheSize = options.cacheSize ?? 10_000;
@@ -68,6 +74,12 @@ export class TokenManager {
 		}
 		this.#cache = cacheMs > 0 ? new AccessTokenCache(cacheMs, cacheSize) : undefined;
 		this.#access = new StoreAccess(options.store, bounds, this.#cache, now);
+		const events = new EventOutbox(
+			options.onConnectionEvent,
+			checkTimerDuration("connectionEventGraceMs", options.connectionEventGraceMs ?? 30_000, 0),
+			{ access: this.#access, now, tryLease: (key) => tryLease({ access: this.#access, leaseTtlMs }, key) },
+		);
+		this.#events = events;
 		this.#context = {
 			provider,
 			access: this.#access,
@@ -79,6 +91,7 @@ export class TokenManager {
 			now,
 			pendingWrites: this.#pendingWrites,
 			settledSends: new SettledSends(),
+			events,
 		};
 	}
 
@@ -89,26 +102,20 @@ export class TokenManager {
 	 */
 	public async save(key: string, tokens: OAuth2Tokens, options?: RequestOptions): Promise<StoredTokenSet> {
 		checkTokenKey(key);
-		const access = this.#access;
-		const fields = signedInTokenSet(tokens, this.#context.now());
-		for (let attempt = 1; ; attempt++) {
-			const version = await access.call(key, "getVersion", (call) => access.store.getVersion(key, call), options?.signal);
-			const stored: StoredTokenSet = { ...fields, version: version + 1 };
-			if (await access.compareAndSet(key, version, stored, options?.signal)) {
-				this.#pendingWrites.delete(key);
-				this.#cache?.remember(key, stored, this.#context.now(), true);
-				return stored;
-			}
-			if (attempt === 10) {
-				throw new Error(`Could not save the tokens of "${key}": its record changed on every one of 10 attempts`);
-			}
-		}
+		const stored = await saveSignedIn(this.#context, key, signedInTokenSet(tokens, this.#context.now()), options?.signal);
+		this.#pendingWrites.delete(key);
+		this.#cache?.remember(key, stored, this.#context.now(), true);
+		return stored;
 	}
 
 	/** The stored token set (or a rotated one this process is still writing), or `null`. Does not refresh. */
 	public async getTokenSet(key: string, options?: RequestOptions): Promise<StoredTokenSet | null> {
 		checkTokenKey(key);
-		return this.#pendingWrites.served(key) ?? (await this.#access.get(key, options?.signal));
+		const served = this.#pendingWrites.served(key);
+		if (served !== undefined) return served;
+		const stored = await this.#access.get(key, options?.signal);
+		this.#events.found(key, stored);
+		return stored;
 	}
 
 	/** A usable access token: the stored one, or a fresh one when it expires within the refresh window. */
@@ -186,7 +193,17 @@ export class TokenManager {
 		// Until a new sign-in here, no read (not even one racing the delete) is served from memory again.
 		this.#cache?.supersede(key, Number.POSITIVE_INFINITY);
 		const access = this.#access;
+		if (this.#events.enabled) await recordDeletion(this.#context, key, this.#storeTimeoutMs, options?.signal);
 		await access.call(key, "delete", (call) => access.store.delete(key, call), options?.signal);
+	}
+
+	/**
+	 * Tells every event this manager's writers left undelivered (their process died, or the hook threw) and that
+	 * is older than `connectionEventGraceMs`, through the store's index of such records. `keepAlive()` runs it
+	 * first; run it alone on start or from a frequent job when you rely on events. Resolves how many were told.
+	 */
+	public drainConnectionEvents(options: DrainConnectionEventsOptions = {}): Promise<number> {
+		return this.#events.drain(options);
 	}
 
 	/**
@@ -196,9 +213,11 @@ export class TokenManager {
 	 * `skipped`), so dead connections never take a live one's place. To cover more than `limit` connections in
 	 * one run, call it again with the report's `cursor` until that is `null`.
 	 */
-	public keepAlive(options: KeepAliveOptions = {}): Promise<KeepAliveReport> {
+	public async keepAlive(options: KeepAliveOptions = {}): Promise<KeepAliveReport> {
 		const access = this.#access;
 		const { now } = this.#context;
+		// What a dead process left undelivered goes out first; a failure here must not cost the keep-alive.
+		await this.#events.drain({ signal: options.signal }).catch(() => 0);
 		return keepAlive(
 			{
 				store: access.store,

@@ -34,7 +34,10 @@ export function signedInTokenSet(tokens: OAuth2Tokens, now: number): Omit<Stored
 	};
 }
 
-/** What a refresh stores in place of `sent`, the set whose refresh token was sent: its consent and, when the answer lacks them, its refresh token and scopes. */
+/**
+ * What a refresh stores in place of `sent`, the set whose refresh token was sent: its consent, its outbox of
+ * events not yet told and, when the answer lacks them, its refresh token and scopes.
+ */
 export function rotatedTokenSet(tokens: OAuth2Tokens, sent: StoredTokenSet & { refreshToken: string }, now: number): StoredTokenSet {
 	return {
 		accessToken: tokens.accessToken(),
@@ -45,5 +48,6 @@ export function rotatedTokenSet(tokens: OAuth2Tokens, sent: StoredTokenSet & { r
 		version: sent.version + 1,
 		consentedAt: sent.consentedAt,
 		issuedAt: now,
+		...(sent.pendingEvents === undefined ? {} : { pendingEvents: sent.pendingEvents }),
 	};
 }

@@ -39,6 +39,61 @@ export interface StoredTokenSet {
 	lastFailureAt?: number;
 	/** What the last failed refresh met (see `ConnectionErrorKind`). */
 	lastErrorKind?: ConnectionErrorKind;
+	/**
+	 * The record's outbox: changes of status written with it and not yet told to `onConnectionEvent`. The writer
+	 * tells them and clears them; if it died first, another manager finds them and tells them again (same `id`).
+	 */
+	pendingEvents?: PendingConnectionEvent[];
+}
+
+/** The kinds of `ConnectionEvent`. */
+export type ConnectionEventType =
+	| "connected"
+	| "refreshed"
+	| "degraded"
+	| "recovered"
+	| "reauthorization_required"
+	| "disabled"
+	| "enabled"
+	| "deleted";
+
+const EVENT_TYPES: readonly unknown[] = [
+	"connected",
+	"refreshed",
+	"degraded",
+	"recovered",
+	"reauthorization_required",
+	"disabled",
+	"enabled",
+	"deleted",
+];
+
+/** Why a connection is not active: a failing refresh, a refused or ended grant, or `disable()`. */
+export type ConnectionReason = "refresh_failing" | "invalid_grant" | "grant_expired" | "disabled";
+
+/** An event kept with its record until delivered (the record's outbox); its key is the record's own. */
+export interface PendingConnectionEvent {
+	/** Unique. A redelivery (the writing process died before its hook finished) carries the same one: drop duplicates by it. */
+	id: string;
+	type: ConnectionEventType;
+	/** When the write landed, epoch ms (the manager's `now`). */
+	at: number;
+	/** The connection's status after the write; `"deleted"` once it is gone. */
+	status: ConnectionStatus | "deleted";
+	/** Why it is not active (as `ConnectionInfo.reason`); absent when it is active or deleted. */
+	reason?: ConnectionReason;
+}
+
+function isPendingEventList(value: unknown): boolean {
+	return (
+		Array.isArray(value) &&
+		value.every((event) => {
+			const { id, type, at, status } = (event ?? {}) as Record<string, unknown>;
+			return (
+				typeof id === "string" && EVENT_TYPES.includes(type) && typeof at === "number" && Number.isFinite(at) && typeof status === "string"
+			);
+		})
+	);
 }
 
 /** What a failed refresh met: no answer, a late one, a 5xx, a 429, Atlassian's refusal of the grant, or a refusal of the app itself (client id or secret, URL). */
@@ -154,6 +209,14 @@ export interface TokenStore {
 		options: TokenStoreCallOptions & { limit: number; after?: string; status?: ConnectionStatus },
 	): Promise<StoredConnection[]>;
 	/**
+	 * Optional, for `onConnectionEvent`: up to `limit` stored connections whose record holds `pendingEvents` (its
+	 * outbox is not empty), in key order, strictly after the key `after` when it is given. Read through an index of
+	 * such records, never by scanning every connection: in fair weather it is nearly empty. An index may lag behind
+	 * the records: a listed record may have no pending event left. Without it, events a dead process left are
+	 * still told again, when a manager next reads their connection.
+	 */
+	listPendingEvents?(options: TokenStoreCallOptions & { limit: number; after?: string }): Promise<StoredConnection[]>;
+	/**
 	 * Optional: lets go of what the store added to connections it shares (notification listeners and
 	 * subscriptions). It never closes the client you gave it. The store answers no `watch()` after it.
 	 */
@@ -192,7 +255,8 @@ export function isStoredTokenSet(value: unknown): value is StoredTokenSet {
 		optionalTime(record.lastFailureAt) &&
 		(record.consecutiveFailures === undefined ||
 			(Number.isSafeInteger(record.consecutiveFailures) && (record.consecutiveFailures as number) >= 0)) &&
-		(record.lastErrorKind === undefined || ERROR_KINDS.includes(record.lastErrorKind))
+		(record.lastErrorKind === undefined || ERROR_KINDS.includes(record.lastErrorKind)) &&
+		(record.pendingEvents === undefined || isPendingEventList(record.pendingEvents))
 	);
 }
 

@@ -53,6 +53,7 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 				"token_set",
 				"issued_at",
 				"status",
+				"pending_events",
 				"lease_owner",
 				"lease_expires_at",
 				"updated_at",
@@ -60,6 +61,7 @@ describe("PostgresTokenStore on embedded PostgreSQL 18", () => {
 			const indexes = await pool.query("SELECT indexname FROM pg_indexes WHERE tablename = 'concurrent_schema' ORDER BY indexname");
 			expect(indexes.rows.map((row) => row.indexname)).toEqual([
 				"concurrent_schema_idle",
+				"concurrent_schema_outbox",
 				"concurrent_schema_pkey",
 				"concurrent_schema_status",
 			]);

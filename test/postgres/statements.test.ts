@@ -26,6 +26,8 @@ describe("PostgresTokenStore's statements, on PGlite", () => {
 		["listStatus", sql.listStatus, [100, "degraded"]],
 		["listStatusAfter", sql.listStatusAfter, [100, "user-5", "degraded"]],
 		["unfilledStatus", sql.unfilledStatus, [500, ""]],
+		["listPendingEvents", sql.listPendingEvents, [100]],
+		["listPendingEventsAfter", sql.listPendingEventsAfter, [100, "user-5"]],
 		["listIdleKeysAfter", sql.listIdleKeysAfter, [1_000, 100, 5, "user-5"]],
 		["listKeys", sql.listKeys, [100, "user-5"]],
 	] as const)("%s pages through an index, with its cursor as an index condition", async (_, text, params) => {

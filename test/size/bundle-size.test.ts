@@ -38,7 +38,9 @@ const SIGN_IN_BUDGET = 6_220;
 // Connections you can see (#25, first step) added about 0.85 KB: the health kept with each record (status, failures
 // and their kind), getConnection(), disable()/enable() under the lease, and ConnectionDisabledError; then about
 // 0.3 KB for listConnections() (the memory store's listing, the status index rule, the page and its checks).
-const MAIN_ENTRY_BUDGET = 21_700;
+// Then about 1.45 KB for connection events (#25): the one rule from a write to its event, the outbox kept with the
+// record and cleared under the lease, delivery that never holds a refresh up, the drain, and the two-step delete.
+const MAIN_ENTRY_BUDGET = 23_150;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { isReauthorizationRequired, MemoryTokenStore, type StoredTokenSet, TokenNotFoundError } from "../../src/index.js";
 import { StoreCallBounds } from "../../src/tokens/bounded-call.js";
+import { EventOutbox } from "../../src/tokens/event-outbox.js";
 import { PendingWrites } from "../../src/tokens/pending-writes.js";
 import { isAnswered, notify, type RefreshContext, readRefreshable, refreshFailed } from "../../src/tokens/refresh-context.js";
 import { SettledSends } from "../../src/tokens/reuse-window.js";
@@ -8,9 +9,10 @@ import { StoreAccess } from "../../src/tokens/store-access.js";
 
 function context(onRefreshFailed = vi.fn()): RefreshContext {
 	const store = new MemoryTokenStore();
+	const access = new StoreAccess(store, new StoreCallBounds(1_000), undefined, () => 1_000);
 	return {
 		provider: { refreshAccessToken: async () => Promise.reject(new Error("not used")) },
-		access: new StoreAccess(store, new StoreCallBounds(1_000), undefined, () => 1_000),
+		access,
 		hooks: { onRefreshFailed },
 		leaseTtlMs: 30_000,
 		leaseWaitMs: 60_000,
@@ -19,6 +21,7 @@ function context(onRefreshFailed = vi.fn()): RefreshContext {
 		now: () => 1_000,
 		pendingWrites: new PendingWrites(),
 		settledSends: new SettledSends(),
+		events: new EventOutbox(undefined, 30_000, { access, now: () => 1_000, tryLease: async () => null }),
 	};
 }
 
@@ -32,13 +35,18 @@ const set = (fields: Partial<StoredTokenSet> = {}): StoredTokenSet => ({
 });
 
 describe("the refresh context's shared steps", () => {
-	it("isAnswered: a newer version, or (not forced) a fresh set; never a set whose send is unanswered", () => {
+	it("isAnswered: a newer, unexpired version refreshed without failure, or (not forced) a fresh set; never a set whose send is unanswered", () => {
 		const refresh = context();
 		expect(isAnswered(refresh, set({ version: 2 }), 1, true)).toBe(true);
 		expect(isAnswered(refresh, set(), 1, false)).toBe(true);
 		expect(isAnswered(refresh, set(), 1, true)).toBe(false);
 		expect(isAnswered(refresh, set({ expiresAt: 1_000 + 60_000 }), 1, false)).toBe(false);
 		expect(isAnswered(refresh, set({ version: 2, refreshSentAt: 500 }), 1, false)).toBe(false);
+		// Another process's refresh failed, and wrote so: its expired token answers nobody, forced or not.
+		const failed = set({ version: 2, expiresAt: 900, consecutiveFailures: 1, lastErrorKind: "rate_limited", lastFailureAt: 950 });
+		expect(isAnswered(refresh, failed, 1, false)).toBe(false);
+		expect(isAnswered(refresh, failed, 1, true)).toBe(false);
+		expect(isAnswered(refresh, set({ version: 2, expiresAt: 900 }), 1, true)).toBe(false);
 		// A predicate: a set marked for re-authorization is an answer to nobody, and does not throw.
 		expect(() => isAnswered(refresh, set({ reauthorizationRequired: true }), 1, true)).not.toThrow();
 	});

@@ -25,6 +25,25 @@ describe("the refresh lease: take it or wait for its holder", () => {
 		expect(endpoint.requests).toBe(0);
 	});
 
+	it("a holder whose refresh failed (written, its failure counted) is no answer: the waiter never gets its expired token", async () => {
+		const { endpoint, store, manager, signIn } = setup();
+		const saved = await signIn(1);
+		const otherProcess = await store.acquireLease("conn", 10_000);
+		const waiting = manager.getAccessToken("conn");
+		await new Promise((resolve) => setTimeout(resolve, 60));
+		// The other process's refresh met a 429: it counts the failure, and lets go.
+		await store.compareAndSet("conn", saved.version, {
+			...saved,
+			consecutiveFailures: 1,
+			lastFailureAt: Date.now(),
+			lastErrorKind: "rate_limited",
+			version: saved.version + 1,
+		});
+		await otherProcess?.release();
+		expect(await waiting).toBe("at-1"); // refreshed by the waiter itself
+		expect(endpoint.requests).toBe(1);
+	});
+
 	it("gives up with TokenLeaseTimeoutError when the lease is never released", async () => {
 		const { store, manager, signIn } = setup({ leaseWaitMs: 150 });
 		await signIn();
