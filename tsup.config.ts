@@ -8,6 +8,7 @@ const entry = {
 	"testing-msw": "src/testing/msw.ts",
 	node: "src/node/index.ts",
 	store: "src/store/index.ts",
+	otel: "src/otel/index.ts",
 };
 
 // Two bundled builds; the per-module ESM build for bundlers is tsc's (tsconfig.build.json), where a consumer's

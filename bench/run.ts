@@ -4,6 +4,7 @@ import { execFileSync, fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as arctic from "arctic";
 import * as ours from "../src/index.js";
+import { openTelemetry } from "../src/otel/index.js";
 import { RedisTokenStore } from "../src/redis/index.js";
 import { hasRedisServer, type RedisServer, startRedisServer } from "../test/support/redis-server.js";
 import {
@@ -141,9 +142,18 @@ lines.push(
 const ACCESS_TOKEN = "bench-access-token";
 const apiURL = `${origin}/ex/jira/1324a887-45db-1bf4-1e99-ef0ff456d421/rest/api/3/myself`;
 const gatewayFetch = ours.createAtlassianFetch(loopbackAtlassian, { accessToken: ACCESS_TOKEN });
+// The same, instrumented with openTelemetry() while no SDK is registered: what an app pays for the option alone.
+const instrumentedFetch = ours.createAtlassianFetch(
+	new ours.Atlassian("client-id", "client-secret", redirectURI, {
+		hosts: { authorizationServer: origin, apiGateway: origin },
+		telemetry: openTelemetry(),
+	}),
+	{ accessToken: ACCESS_TOKEN },
+);
 const loopGateway = await compare(
 	{
 		"atlassian-3lo": async () => (await gatewayFetch(apiURL)).text(),
+		"atlassian-3lo, OpenTelemetry API, no SDK": async () => (await instrumentedFetch(apiURL)).text(),
 		"bare fetch, same headers": async () =>
 			(await fetch(apiURL, { headers: { Authorization: `Bearer ${ACCESS_TOKEN}`, Accept: "application/json" } })).text(),
 		// The floor for a call that has a deadline at all: on Node 20, passing any AbortSignal to fetch costs ~8 %.
@@ -166,6 +176,15 @@ verdict("createAtlassianFetch GET, time vs a bare fetch", gatewayRatio, 3, "×",
 lines.push(
 	`createAtlassianFetch GET, time vs a bare fetch with a deadline: ${formatInterval(timeRatio(loopGateway, "atlassian-3lo", "bare fetch, same headers, with a deadline"), 3, "×")}`,
 );
+const otelRatio = timeRatio(loopGateway, "atlassian-3lo, OpenTelemetry API, no SDK", "atlassian-3lo");
+verdict(
+	"createAtlassianFetch GET with openTelemetry() and no SDK, time vs without",
+	otelRatio,
+	3,
+	"×",
+	"≤ 1.02×",
+	otelRatio.median <= 1.02,
+);
 server.disconnect();
 server.kill();
 
@@ -175,6 +194,7 @@ if (hasRedisServer()) {
 	try {
 		await benchGetAccessToken(redis);
 		await benchWaiters(redis);
+		await benchRefreshWithEvents(redis);
 		await benchListConnections(lines, redis);
 	} finally {
 		await redis.stop();
@@ -291,12 +311,55 @@ async function benchWaiters(redis: RedisServer): Promise<void> {
 	waiterClient.disconnect();
 }
 
+/**
+ * A refresh on Redis (lease, sent mark, a stub Atlassian, fenced write) with onConnectionEvent and its outbox on,
+ * against one without: the previous release's refresh. A refresh of an active connection tells `refreshed`
+ * without keeping it, so the outbox costs no extra write.
+ */
+async function benchRefreshWithEvents(redis: RedisServer): Promise<void> {
+	const client = redis.client({ maxRetriesPerRequest: 3 });
+	const store = new RedisTokenStore({ client, prefix: "bench-events:" });
+	let counter = 0;
+	const refresher = {
+		refreshAccessToken: async () => {
+			counter++;
+			return new ours.OAuth2Tokens({ access_token: `at-${counter}`, refresh_token: `rt-${counter}`, expires_in: 3600 });
+		},
+	};
+	let told = 0;
+	const plain = new ours.TokenManager(refresher, { store });
+	const withEvents = new ours.TokenManager(refresher, { store, onConnectionEvent: () => void told++ });
+	for (const key of ["plain", "events"]) {
+		await plain.save(key, new ours.OAuth2Tokens({ access_token: "at-0", refresh_token: "rt-0", expires_in: 3600 }));
+	}
+	const comparison = await compare(
+		{
+			"refresh, events and status on": () => withEvents.refresh("events"),
+			"refresh, no onConnectionEvent": () => plain.refresh("plain"),
+		},
+		{ totalMs: 6_000 },
+	);
+	record("TokenManager.refresh (Redis, stub Atlassian)", comparison);
+	const ratio = timeRatio(comparison, "refresh, events and status on", "refresh, no onConnectionEvent");
+	verdict("refresh with events and status on, time vs without", ratio, 3, "×", "≤ 1.10×", ratio.median <= 1.1);
+	lines.push(`  events told meanwhile: ${told} (one per refresh: refreshed)`);
+	await store.close();
+	client.disconnect();
+}
+
 async function benchImports(): Promise<void> {
-	if (!existsSync(new URL("../dist/node/index.js", import.meta.url))) {
+	if (!["index", "otel"].every((entry) => existsSync(new URL(`../dist/node/${entry}.js`, import.meta.url)))) {
 		execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
 	}
 	// The package imports itself by name, through its own "exports", exactly as an app's `import` in Node does.
-	const specifiers = ["atlassian-3lo", "atlassian-3lo/redis", "atlassian-3lo/postgres", "atlassian-3lo/testing", "arctic"];
+	const specifiers = [
+		"atlassian-3lo",
+		"atlassian-3lo/redis",
+		"atlassian-3lo/postgres",
+		"atlassian-3lo/otel",
+		"atlassian-3lo/testing",
+		"arctic",
+	];
 	const times: Record<string, number[]> = Object.fromEntries(specifiers.map((specifier) => [specifier, []]));
 	for (let round = 0; round < 15; round++) {
 		for (const specifier of [...specifiers].sort(() => Math.random() - 0.5)) {

@@ -6,6 +6,7 @@ import {
 	type AtlassianHostOverrides,
 	AtlassianScopeError,
 	AuthorizationCallbackError,
+	type ConnectionEvent,
 	clearLoginStateCookie,
 	createAtlassianFetch,
 	createGatewayURL,
@@ -119,7 +120,14 @@ export function createDemoApp(options: DemoAppOptions): (request: Request) => Pr
 			by,
 		});
 	};
-	const tokens = new TokenManager(atlassian, { store, now, onRefresh: recordRefresh("this web server") });
+	// Every change to a connection, told once for the whole fleet (here: this server and the drills' workers).
+	const fleetEvents: ConnectionEvent[] = [];
+	const onConnectionEvent = (event: ConnectionEvent) => {
+		if (fleetEvents.some((seen) => seen.id === event.id)) return; // told again after a crash: already shown
+		fleetEvents.unshift(event);
+		fleetEvents.length = Math.min(fleetEvents.length, 50);
+	};
+	const tokens = new TokenManager(atlassian, { store, now, onRefresh: recordRefresh("this web server"), onConnectionEvent });
 
 	async function narrate(session: Session, title: string, steps: string[], work: () => Promise<string | undefined>): Promise<void> {
 		const { requests, result, error } = await activity.capture(work);
@@ -201,9 +209,52 @@ ${emulator ? drillsPanel() : ""}`,
 <table id="connections"><tr><th scope="col">Connection</th><th scope="col">Status</th><th scope="col">Failures in a row</th><th scope="col">Idle limit in</th><th scope="col">Grant ends in</th></tr>${
 				rows || '<tr><td colspan="5">No connections yet: sign in.</td></tr>'
 			}</table>
-<p><a href="/">Back</a></p></div>`,
+<p><a href="/">Back</a></p></div>
+${emulator ? fleetDrillsPanel() : ""}
+<section class="card" aria-labelledby="events-title"><h2 id="events-title">Connection events</h2>
+<p class="small muted">What <code>onConnectionEvent</code> was told, newest first: each change once for the whole fleet, by the process whose write made it, kept with the record until told (so a crash loses none). No token is in an event.</p>
+<ol id="events" aria-live="polite">${eventItems()}</ol></section>${EVENTS_SCRIPT}`,
 		);
 	}
+
+	function eventItems(): string {
+		if (fleetEvents.length === 0) return '<li class="muted">None yet.</li>';
+		return fleetEvents
+			.map(
+				(event) =>
+					`<li><span class="pill status-${escapeHTML(event.status)}">${escapeHTML(event.type.replaceAll("_", " "))}</span> <code>${breakable(event.key)}</code> <span class="small muted">at ${clock(event.at)}${event.reason === undefined ? "" : `, ${escapeHTML(event.reason.replaceAll("_", " "))}`} · id ${escapeHTML(event.id.slice(0, 8))}</span></li>`,
+			)
+			.join("");
+	}
+
+	function fleetDrillsPanel(): string {
+		return `<section class="card" aria-labelledby="fleet-drills-title"><h2 id="fleet-drills-title">Fleet drills</h2>
+<p class="small muted">Two more customers' connections, to watch the events arrive.</p>
+<form method="post" action="/connections/drill/degrade"><button class="button subtle" type="submit" data-busy="Atlassian answers 503 to acme-corp's refresh: degraded, then a refresh works: recovered (about 6 s)">acme-corp: 503s, then recovery</button></form>
+<form method="post" action="/connections/drill/revoke"><button class="button danger" type="submit">globex-inc: the user revokes the app</button></form></section>`;
+	}
+
+	/** A customer's connection for the fleet drills, signed in through the emulator when it is not usable. */
+	async function fleetConnection(key: string): Promise<StoredTokenSet> {
+		const stored = await tokens.getTokenSet(key);
+		if (stored !== null && !stored.reauthorizationRequired) return stored;
+		const code = emulator?.issueAuthorizationCode({ redirectURI: options.redirectURI, scopes: DEMO_SCOPES }) ?? "";
+		return tokens.save(key, await atlassian.validateAuthorizationCode(code));
+	}
+
+	const fleetDrills: Record<string, () => Promise<void>> = {
+		"/connections/drill/degrade": async () => {
+			await fleetConnection("acme-corp");
+			emulator?.injectFault({ pathPrefix: "/oauth/token", status: 503, body: '{"error":"temporarily_unavailable"}', times: 4 });
+			await tokens.refresh("acme-corp").catch(() => {}); // degraded: a 5xx may pass
+			await tokens.refresh("acme-corp"); // recovered
+		},
+		"/connections/drill/revoke": async () => {
+			const stored = await fleetConnection("globex-inc");
+			emulator?.revokeGrant(stored.refreshToken ?? "");
+			await tokens.refresh("globex-inc").catch(() => {}); // 403 invalid_grant: reauthorization required
+		},
+	};
 
 	function chooseSite(sites: AccessibleResource[], siteId: string | undefined): AccessibleResource | undefined {
 		if (siteId === undefined) return sites.length === 1 ? sites[0] : undefined;
@@ -408,7 +459,9 @@ ${emulator ? drillsPanel() : ""}`,
 				async () => {
 					emulator?.advanceTime(HOUR_MS);
 					clockOffsetMs += HOUR_MS;
-					const workers = [1, 2, 3].map((n) => new TokenManager(atlassian, { store, now, onRefresh: recordRefresh(`worker ${n}`) }));
+					const workers = [1, 2, 3].map(
+						(n) => new TokenManager(atlassian, { store, now, onRefresh: recordRefresh(`worker ${n}`), onConnectionEvent }),
+					);
 					const requestsBefore = emulator?.requests.filter((r) => r.path === "/oauth/token").length ?? 0;
 					const held = await Promise.all(workers.map((worker) => worker.getAccessToken(session.connection)));
 					const refreshes = (emulator?.requests.filter((r) => r.path === "/oauth/token").length ?? 0) - requestsBefore;
@@ -521,6 +574,13 @@ ${emulator ? drillsPanel() : ""}`,
 		try {
 			if (route === "GET /") return await home(session, url);
 			if (route === "GET /connections") return await connectionsPage(session);
+			if (route === "GET /connections/events")
+				return new Response(eventItems(), { headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" } });
+			const fleetDrill = request.method === "POST" && emulator ? fleetDrills[url.pathname] : undefined;
+			if (fleetDrill) {
+				await fleetDrill();
+				return redirect("/connections");
+			}
 			if (route === "GET /favicon.svg") return new Response(FAVICON_SVG, { headers: { "Content-Type": "image/svg+xml" } });
 			if (route === "GET /login/atlassian") return createLoginResponse(atlassian, DEMO_SCOPES);
 			if (route === "GET /login/atlassian/callback") return await callback(request);
@@ -553,6 +613,9 @@ ${emulator ? drillsPanel() : ""}`,
 		}
 	};
 }
+
+// The event list, fetched again every second while the page is open: events show as they are told, during a drill too.
+const EVENTS_SCRIPT = `<script>setInterval(function(){fetch("/connections/events").then(function(r){return r.text()}).then(function(h){var l=document.getElementById("events");if(l&&l.innerHTML!==h)l.innerHTML=h;}).catch(function(){});},1000);</script>`;
 
 function describeError(error: unknown): string {
 	return error instanceof Error ? `${error.name}: ${error.message}` : "unexpected error";

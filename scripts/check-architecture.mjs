@@ -13,7 +13,7 @@ export const LAYERS = [
 	["internal"], // primitives that are not OAuth: JSON, base64url, random, SHA-256, timers, abort, backoff
 	["oauth2"], // the generic OAuth 2.0 protocol, and the one module that talks to the network
 	["atlassian", "tokens", "node"], // Atlassian's platform; the token lifecycle (on capabilities, not on Atlassian); Node glue
-	["redis", "postgres", "store"], // the stores, and the kit for store authors
+	["redis", "postgres", "store", "otel"], // the stores, the kit for store authors, the OpenTelemetry bridge
 	["testing"], // the emulator and test helpers
 	["."], // the entry points: only the public surface
 ];

@@ -49,6 +49,7 @@ try {
 			`pg@${versions.pg}`,
 			`@types/pg@${versions["@types/pg"]}`,
 			`@electric-sql/pglite@${versions["@electric-sql/pglite"]}`,
+			`@opentelemetry/api@${versions["@opentelemetry/api"]}`,
 		],
 		consumer,
 	);
@@ -58,6 +59,8 @@ try {
 		`import { Atlassian, generateState, OAuth2RequestError } from "atlassian-3lo";
 import { sendWebResponse } from "atlassian-3lo/node";
 import { checkTokenKey, testTokenStoreConformance } from "atlassian-3lo/store";
+import { openTelemetry } from "atlassian-3lo/otel";
+if (typeof openTelemetry().request !== "function") throw new Error("bad otel exports");
 import { RedisTokenStore } from "atlassian-3lo/redis";
 import { PostgresTokenStore } from "atlassian-3lo/postgres";
 if (typeof sendWebResponse !== "function" || typeof testTokenStoreConformance !== "function" || checkTokenKey("user-1") !== undefined) throw new Error("bad node or store exports");
@@ -87,6 +90,8 @@ console.log("ESM import: ok,", user.name);
 		`const { Atlassian, OAuth2Tokens, TokenManager } = require("atlassian-3lo");
 const { sendWebResponse } = require("atlassian-3lo/node");
 const { testTokenStoreConformance: storeKit } = require("atlassian-3lo/store");
+const { observeConnections } = require("atlassian-3lo/otel");
+if (typeof observeConnections !== "function") throw new Error("bad otel exports");
 if (typeof sendWebResponse !== "function" || typeof storeKit !== "function") throw new Error("bad node or store exports");
 const { RedisTokenStore } = require("atlassian-3lo/redis");
 const { PostgresTokenStore, tokenTableSQL } = require("atlassian-3lo/postgres");
@@ -107,6 +112,7 @@ import { AtlassianEmulator } from "atlassian-3lo/testing";
 import { createAtlassianHandlers } from "atlassian-3lo/testing/msw";
 import { type NodeServerResponse, sendWebResponse } from "atlassian-3lo/node";
 import { type TokenStoreLease, testTokenStoreConformance } from "atlassian-3lo/store";
+import { type OpenTelemetryOptions, openTelemetry } from "atlassian-3lo/otel";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
@@ -120,7 +126,8 @@ export async function run(): Promise<AtlassianUser | null> {
 		throw error;
 	}
 }
-export const manager = new TokenManager(atlassian, { store: new MemoryTokenStore() });
+const otelOptions: OpenTelemetryOptions = { hashConnectionKeys: true };
+export const manager = new TokenManager(atlassian, { store: new MemoryTokenStore(), telemetry: openTelemetry(otelOptions) });
 export const redisStore = new RedisTokenStore({ client: new Redis({ lazyConnect: true }) });
 export const handlers = createAtlassianHandlers(new AtlassianEmulator());
 export const pgStore = new PostgresTokenStore({ client: new pg.Pool(), table: "integrations.atlassian_tokens" });

@@ -1,6 +1,7 @@
 import { AuthorizationCodeClient } from "../oauth2/authorization-code-client.js";
 import { clientSecretPost } from "../oauth2/client-authentication.js";
 import { CodeChallengeMethod, createCodeChallenge } from "../oauth2/pkce.js";
+import type { Telemetry } from "../oauth2/telemetry.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import { createTransport, type FetchFunction, type RequestOptions } from "../oauth2/transport.js";
 import { type AccessibleResource, fetchAccessibleResources } from "./accessible-resources.js";
@@ -21,6 +22,8 @@ export interface AtlassianOptions {
 	hosts?: AtlassianHostOverrides;
 	/** The authorization URL's `prompt`. Default `"consent"`, as Atlassian's documented URL template has it. */
 	prompt?: string;
+	/** Instrumentation of every request (token endpoint and API gateway), e.g. `openTelemetry()` from `atlassian-3lo/otel`. Default: none. */
+	telemetry?: Telemetry;
 }
 
 /** PKCE (RFC 7636) for `createAuthorizationURL()`: the code verifier whose S256 challenge the URL carries. */

@@ -1,5 +1,6 @@
 import type { ClientAuthentication } from "./client-authentication.js";
 import { processRevocationResponse, processTokenResponse } from "./endpoint-responses.js";
+import type { Telemetry } from "./telemetry.js";
 import type { OAuth2Tokens } from "./tokens.js";
 import { createTransport, type FetchFunction, type OutgoingRequest, type RequestOptions, send, type Transport } from "./transport.js";
 
@@ -17,6 +18,8 @@ export interface OAuth2ClientOptions {
 	bodyEncoding?: "form" | "json";
 	/** Extra query parameters added to every authorization URL (e.g. Atlassian's `audience` and `prompt`). */
 	authorizationParameters?: Record<string, string>;
+	/** Instrumentation of every request, e.g. `openTelemetry()` from `atlassian-3lo/otel`. Default: none. */
+	telemetry?: Telemetry;
 }
 
 /**
@@ -111,6 +114,13 @@ export class AuthorizationCodeClient {
 		};
 		const body = { ...parameters };
 		clientAuthentication.authenticate(headers, body);
-		return { url, method: "POST", headers, body: json ? JSON.stringify(body) : new URLSearchParams(body).toString(), credentials };
+		return {
+			url,
+			method: "POST",
+			headers,
+			body: json ? JSON.stringify(body) : new URLSearchParams(body).toString(),
+			credentials,
+			operation: parameters.grant_type ?? "revocation",
+		};
 	}
 }

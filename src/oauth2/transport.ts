@@ -8,6 +8,7 @@ import { parseJson } from "../internal/json.js";
 import { checkTimerDuration } from "../internal/timer-duration.js";
 import { ArcticFetchError, UnexpectedResponseError } from "./errors.js";
 import { redactCause, secretEncodings } from "./redaction.js";
+import type { Telemetry } from "./telemetry.js";
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -26,16 +27,22 @@ export interface Transport {
 	readonly timeoutMs: number;
 	/** Every encoding of the client's own secret. Never shown in an error. */
 	readonly secrets: readonly string[];
+	/** Instrumentation (`atlassian-3lo/otel`), around every request; none by default. */
+	readonly telemetry: Telemetry | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-export function createTransport(options: { fetch?: FetchFunction; timeoutMs?: number }, secrets: readonly string[]): Transport {
+export function createTransport(
+	options: { fetch?: FetchFunction; timeoutMs?: number; telemetry?: Telemetry },
+	secrets: readonly string[],
+): Transport {
 	return {
 		fetch: options.fetch,
 		timeoutMs: options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkTimerDuration("timeoutMs", options.timeoutMs),
 		secrets,
+		telemetry: options.telemetry,
 	};
 }
 
@@ -46,6 +53,8 @@ export interface OutgoingRequest {
 	body?: BodyInit | null;
 	/** This request's own secrets (a code, a verifier, a refresh or access token), kept out of errors like the client's. */
 	credentials: readonly (string | null)[];
+	/** For telemetry: a token request's grant, or `revocation`; absent for an API call. */
+	operation?: string;
 }
 
 export interface ReceivedResponse {
@@ -143,7 +152,11 @@ function fetchOnce(request: OutgoingRequest, transport: Transport, signal: Abort
 		// Fetch requires it for a streamed request body.
 		init.duplex = "half";
 	}
-	return (transport.fetch ?? globalThis.fetch)(request.url, init);
+	const { telemetry } = transport;
+	if (telemetry === undefined) return (transport.fetch ?? globalThis.fetch)(request.url, init);
+	// A new object: the request's headers, body and credentials never reach the instrumentation.
+	const { method, url, operation } = request;
+	return telemetry.request({ method, url, operation }, () => (transport.fetch ?? globalThis.fetch)(url, init));
 }
 
 /**

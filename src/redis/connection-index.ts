@@ -27,20 +27,17 @@ export function indexConnection(
 }
 
 /** RedisTokenStore.listConnections: pages of the index in byte order, each connection read and checked. */
-export async function listConnections(
+export function listConnections(
 	client: Redis | Cluster,
 	keys: RedisKeyLayout,
 	options: { limit: number; after?: string; status?: ConnectionStatus },
 ): Promise<StoredConnection[]> {
 	const { limit, status } = options;
-	checkListLimit(limit);
-	const found: StoredConnection[] = [];
-	let after = options.after;
-	for (;;) {
-		const members =
-			status === undefined
-				? await client.zrangebylex(keys.connections, after === undefined ? "-" : `(${after}`, "+", "LIMIT", 0, limit)
-				: (
+	const members =
+		status === undefined
+			? (after: string | undefined) => client.zrangebylex(keys.connections, after === undefined ? "-" : `(${after}`, "+", "LIMIT", 0, limit)
+			: async (after: string | undefined) =>
+					(
 						await client.zrangebylex(
 							keys.connectionStatuses,
 							after === undefined ? `[${status}\u0000` : `(${status}\u0000${after}`,
@@ -50,47 +47,51 @@ export async function listConnections(
 							limit,
 						)
 					).map((member) => member.slice(status.length + 1));
-		const records = await Promise.all(members.map((key) => readRecord(client, keys, key)));
-		for (const [index, key] of members.entries()) {
-			const tokens = records[index];
-			if (tokens === undefined) continue; // unreadable: get() reports it
-			if (tokens === null || (status !== undefined && connectionStatus(tokens) !== status)) {
-				// Deleted, expired by its TTL, or moved on since: the index is set right, and the listing goes on.
-				await indexConnection(client, keys, key, tokens).catch(() => {});
-				continue;
-			}
-			found.push({ key, tokens });
-		}
-		if (members.length < limit || found.length >= limit) break;
-		after = members.at(-1);
-	}
-	return found.slice(0, limit);
+	// Moved on since it was filed (another status): the index is set right, and the listing goes on.
+	return walkIndex(client, keys, options, members, (tokens) => status === undefined || connectionStatus(tokens) === status);
 }
 
 /** RedisTokenStore.listPendingEvents: pages of the outbox index in byte order, each record read, those without events set right. */
-export async function listPendingEvents(
+export function listPendingEvents(
 	client: Redis | Cluster,
 	keys: RedisKeyLayout,
 	options: { limit: number; after?: string },
+): Promise<StoredConnection[]> {
+	const members = (after: string | undefined) =>
+		client.zrangebylex(keys.pendingEvents, after === undefined ? "-" : `(${after}`, "+", "LIMIT", 0, options.limit);
+	return walkIndex(client, keys, options, members, (tokens) => tokens.pendingEvents !== undefined);
+}
+
+/**
+ * Pages of one of the connection index's sets, each member's record read and checked: a record gone (deleted,
+ * expired by its TTL) or that no longer `belongs` is set right in the index and skipped, so a page is still full.
+ * A record it cannot read is left out: `get()` reports it.
+ */
+async function walkIndex(
+	client: Redis | Cluster,
+	keys: RedisKeyLayout,
+	options: { limit: number; after?: string },
+	members: (after: string | undefined) => Promise<string[]>,
+	belongs: (tokens: StoredTokenSet) => boolean,
 ): Promise<StoredConnection[]> {
 	const { limit } = options;
 	checkListLimit(limit);
 	const found: StoredConnection[] = [];
 	let after = options.after;
 	for (;;) {
-		const members = await client.zrangebylex(keys.pendingEvents, after === undefined ? "-" : `(${after}`, "+", "LIMIT", 0, limit);
-		const records = await Promise.all(members.map((key) => readRecord(client, keys, key)));
-		for (const [index, key] of members.entries()) {
+		const page = await members(after);
+		const records = await Promise.all(page.map((key) => readRecord(client, keys, key)));
+		for (const [index, key] of page.entries()) {
 			const tokens = records[index];
 			if (tokens === undefined) continue;
-			if (tokens?.pendingEvents === undefined) {
+			if (tokens === null || !belongs(tokens)) {
 				await indexConnection(client, keys, key, tokens).catch(() => {});
 				continue;
 			}
 			found.push({ key, tokens });
 		}
-		if (members.length < limit || found.length >= limit) break;
-		after = members.at(-1);
+		if (page.length < limit || found.length >= limit) break;
+		after = page.at(-1);
 	}
 	return found.slice(0, limit);
 }

@@ -104,7 +104,15 @@ export class AtlassianEmulator {
 		return this.#authorizationServer.issueAuthorizationCode(options);
 	}
 
-	/** Revokes every token of a grant, as Atlassian does when a user removes the app or changes their password. */
+	/**
+	 * Revokes one grant, the one `refreshToken` belongs to, as Atlassian does when its user removes the app under
+	 * "Connected apps": its next refresh is answered 403 `invalid_grant`. `false` when the emulator issued no such token.
+	 */
+	public revokeGrant(refreshToken: string): boolean {
+		return this.#authorizationServer.revokeGrant(refreshToken);
+	}
+
+	/** Revokes every token of every grant, as Atlassian does when a user removes the app or changes their password. */
 	public revokeAllTokens(): void {
 		this.#authorizationServer.revokeAllTokens();
 	}

@@ -1,4 +1,5 @@
 import { OAuth2RequestError } from "../oauth2/errors.js";
+import type { Telemetry } from "../oauth2/telemetry.js";
 import { ConnectionDisabledError, TokenNotFoundError } from "./errors.js";
 import type { EventOutbox } from "./event-outbox.js";
 import type { PendingWrites } from "./pending-writes.js";
@@ -29,6 +30,8 @@ export interface RefreshContext {
 	readonly settledSends: SettledSends;
 	/** Connection events: made with each write, told once it landed (`onConnectionEvent`). */
 	readonly events: EventOutbox;
+	/** Instrumentation of refreshes and lease waits; none by default. */
+	readonly telemetry: Telemetry | undefined;
 }
 
 /** A send of a refresh token, recorded in the store before it goes out. */

@@ -51,23 +51,31 @@ async function refreshOrWait(
 	wakeup: Wakeup,
 ): Promise<StoredTokenSet> {
 	const waitUntil = Date.now() + context.leaseWaitMs;
-	for (const delayMs of backoff({ firstMs: 25, maxMs: 500, jitter: true })) {
-		const keeper = await tryLease(context, key);
-		if (keeper !== null) {
-			try {
-				const result = await refreshHoldingLease(context, key, seenVersion, force, retryUnknownOutcome, keeper);
-				if (result !== undefined) return result;
-			} finally {
-				await keeper.release();
+	let endWait: (() => void) | undefined;
+	try {
+		for (const delayMs of backoff({ firstMs: 25, maxMs: 500, jitter: true })) {
+			const keeper = await tryLease(context, key);
+			if (keeper !== null) {
+				endWait?.();
+				endWait = undefined;
+				try {
+					const result = await refreshHoldingLease(context, key, seenVersion, force, retryUnknownOutcome, keeper);
+					if (result !== undefined) return result;
+				} finally {
+					await keeper.release();
+				}
+			} else {
+				endWait ??= context.telemetry?.leaseWaitStarted(key);
+				const current = await readRefreshable(context, key);
+				if (isAnswered(context, current, seenVersion, force)) {
+					return current;
+				}
 			}
-		} else {
-			const current = await readRefreshable(context, key);
-			if (isAnswered(context, current, seenVersion, force)) {
-				return current;
-			}
+			if (Date.now() + delayMs > waitUntil) break;
+			await wakeup.sleep(delayMs);
 		}
-		if (Date.now() + delayMs > waitUntil) break;
-		await wakeup.sleep(delayMs);
+	} finally {
+		endWait?.();
 	}
 	throw new TokenLeaseTimeoutError(key, context.leaseWaitMs);
 }

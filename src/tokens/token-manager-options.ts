@@ -1,4 +1,5 @@
 import type { OAuth2RequestError } from "../oauth2/errors.js";
+import type { Telemetry } from "../oauth2/telemetry.js";
 import type { OAuth2Tokens } from "../oauth2/tokens.js";
 import type { RequestOptions } from "../oauth2/transport.js";
 import type { ConnectionInfo } from "./connection.js";
@@ -67,6 +68,11 @@ export interface TokenManagerOptions {
 	 * is in an event. A slow or failing hook never holds up or fails a refresh. Give every manager the same hook.
 	 */
 	onConnectionEvent?: (event: ConnectionEvent) => void | Promise<void>;
+	/**
+	 * Instrumentation of refreshes and lease waits, e.g. `openTelemetry()` from `atlassian-3lo/otel` (give the same
+	 * one to `Atlassian` for its requests). Default: none, and nothing of it runs.
+	 */
+	telemetry?: Telemetry;
 	/**
 	 * How old an undelivered event must be before another manager (or this one) tells it again, in ms. Default
 	 * 30 000. Keep it above your hook's usual time: a hook still running past it may be told twice.

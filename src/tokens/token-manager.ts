@@ -92,6 +92,7 @@ export class TokenManager {
 			pendingWrites: this.#pendingWrites,
 			settledSends: new SettledSends(),
 			events,
+			telemetry: options.telemetry,
 		};
 	}
 
@@ -245,7 +246,9 @@ export class TokenManager {
 		}
 		let pending = this.#inFlight.get(key);
 		if (pending === undefined) {
-			pending = refreshUnderLease(this.#context, key, seenVersion, force, options?.retryUnknownOutcome === true).finally(() =>
+			const context = this.#context;
+			const refreshing = () => refreshUnderLease(context, key, seenVersion, force, options?.retryUnknownOutcome === true);
+			pending = (context.telemetry === undefined ? refreshing() : context.telemetry.refresh(key, refreshing)).finally(() =>
 				this.#inFlight.delete(key),
 			);
 			this.#inFlight.set(key, pending);

@@ -56,6 +56,7 @@ it("every ts code block in README.md and docs/ type-checks", async () => {
 					"atlassian-3lo/testing/msw": ["../../src/testing/msw.ts"],
 					"atlassian-3lo/node": ["../../src/node/index.ts"],
 					"atlassian-3lo/store": ["../../src/store/index.ts"],
+					"atlassian-3lo/otel": ["../../src/otel/index.ts"],
 				},
 			},
 			include: ["*.ts"],

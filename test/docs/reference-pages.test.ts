@@ -30,6 +30,7 @@ it("documents every exported symbol on its own reference page", () => {
 				"src/index.ts",
 				"src/node/index.ts",
 				"src/store/index.ts",
+				"src/otel/index.ts",
 				"src/redis/index.ts",
 				"src/postgres/index.ts",
 				"src/testing/index.ts",

@@ -32,6 +32,7 @@ async function run(page: string, index: number, code: string) {
 			"atlassian-3lo/testing": "./src/testing/index.ts",
 			"atlassian-3lo/node": "./src/node/index.ts",
 			"atlassian-3lo/store": "./src/store/index.ts",
+			"atlassian-3lo/otel": "./src/otel/index.ts",
 			"atlassian-3lo/redis": "./src/redis/index.ts",
 			"atlassian-3lo/postgres": "./src/postgres/index.ts",
 			"atlassian-3lo": "./src/index.ts",

@@ -199,6 +199,20 @@ describe("the demo in Chromium", () => {
 		await page.getByRole("link", { name: "Every connection this server holds, as an operator sees it" }).click();
 		await page.waitForURL(`${app.url}/connections`);
 		expect(await page.locator("#connections").textContent()).toMatch(/you\s*active\s*0\s*89 days\s*364 days/);
+		// The event stream: the 503 drill above made this connection degraded, and the next refresh recovered it.
+		expect(await page.locator("#events").textContent()).toMatch(/recovered.*degraded/s);
+		// Fleet drills: another customer's connection fails with 503s and recovers; a third is revoked by its user.
+		// The list fetches itself again every second, so events show while the drill runs.
+		await page.getByRole("button", { name: "acme-corp: 503s, then recovery" }).click();
+		await page.waitForURL(`${app.url}/connections`);
+		const events = () => page.locator("#events").textContent();
+		await expect.poll(events, { timeout: 20_000 }).toMatch(/recovered\s*acme-corp.*degraded\s*acme-corp.*connected\s*acme-corp/s);
+		await page.getByRole("button", { name: "globex-inc: the user revokes the app" }).click();
+		await page.waitForURL(`${app.url}/connections`);
+		await expect.poll(events).toMatch(/reauthorization required\s*globex-inc.*invalid grant/s);
+		const listing = (await page.locator("#connections").textContent()) ?? "";
+		expect(listing).toMatch(/acme-corp\s*active/);
+		expect(listing).toMatch(/globex-inc\s*reauthorization required\s*invalid grant/);
 		await expectAccessibleAtBothWidths("connections");
 		await screenshot("connections");
 		await page.goto(app.url);

@@ -20,7 +20,9 @@ const bundle = (contents: string) => measureBundle(contents, root);
 // Then +13 B so that a gateway response's secrets are worked out only when its body can become an error.
 // The renovation (#23) added about 0.2 KB: every error class is branded under a Symbol.for key, so that
 // `instanceof` holds when the package is loaded twice (import and require).
-const SIGN_IN_BUDGET = 6_220;
+// Connections you can see (#25) added 62 B: the optional `telemetry` of the one transport (a request's method, URL
+// and grant handed to instrumentation when there is one); the OpenTelemetry bridge itself is a separate entry.
+const SIGN_IN_BUDGET = 6_260;
 // The fault-tolerant lifecycle (fenced writes, the renewed lease, recovery inside the reuse window, key
 // rotation, waiting for replicas) added about 3.1 KB to the main entry and nothing to the sign-in bundle.
 // Issue #12 added about 0.4 KB more (cookie checks, isConsentDeclined, redaction) and took 2.2 KB away: our own
@@ -40,7 +42,8 @@ const SIGN_IN_BUDGET = 6_220;
 // 0.3 KB for listConnections() (the memory store's listing, the status index rule, the page and its checks).
 // Then about 1.45 KB for connection events (#25): the one rule from a write to its event, the outbox kept with the
 // record and cleared under the lease, delivery that never holds a refresh up, the drain, and the two-step delete.
-const MAIN_ENTRY_BUDGET = 23_150;
+// The telemetry hooks of the transport and the refresh (not the OpenTelemetry bridge, its own entry): about 0.1 KB.
+const MAIN_ENTRY_BUDGET = 23_250;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');

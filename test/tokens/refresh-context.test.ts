@@ -22,6 +22,7 @@ function context(onRefreshFailed = vi.fn()): RefreshContext {
 		pendingWrites: new PendingWrites(),
 		settledSends: new SettledSends(),
 		events: new EventOutbox(undefined, 30_000, { access, now: () => 1_000, tryLease: async () => null }),
+		telemetry: undefined,
 	};
 }
 

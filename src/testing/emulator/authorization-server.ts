@@ -131,6 +131,14 @@ export class EmulatedAuthorizationServer {
 		return code;
 	}
 
+	/** Revokes the grant `refreshToken` belongs to (any token of it, spent or current); `false` when it issued no such token. */
+	public revokeGrant(refreshToken: string): boolean {
+		const record = this.#refreshTokens.get(refreshToken);
+		if (record === undefined) return false;
+		this.#revokedFamilies.add(record.familyId);
+		return true;
+	}
+
 	/** Revokes every token of every grant, as Atlassian does when a user removes the app or changes their password. */
 	public revokeAllTokens(): void {
 		for (const record of this.#refreshTokens.values()) {

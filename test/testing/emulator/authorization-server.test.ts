@@ -39,4 +39,14 @@ describe("EmulatedAuthorizationServer", () => {
 		expect(authorizationServer.isRefreshTokenCurrent(tokens.refresh_token as string)).toBe(false);
 		expect((authorizationServer.authenticate(bearer(tokens.access_token)) as Response).status).toBe(401);
 	});
+
+	it("revokeGrant() ends the one grant a refresh token belongs to, and leaves the others", async () => {
+		const { authorizationServer, signIn } = emulatorRooms();
+		const first = await signIn(["read:me", "offline_access"]);
+		const second = await signIn(["read:me", "offline_access"]);
+		expect(authorizationServer.revokeGrant(first.refresh_token as string)).toBe(true);
+		expect(authorizationServer.isRefreshTokenCurrent(first.refresh_token as string)).toBe(false);
+		expect(authorizationServer.isRefreshTokenCurrent(second.refresh_token as string)).toBe(true);
+		expect(authorizationServer.revokeGrant("not-issued-here")).toBe(false);
+	});
 });
