@@ -31,6 +31,11 @@ export class EventOutbox {
 	readonly #manager: EventOutboxCapabilities;
 	/** Events this process is telling now: never two deliveries of one at once from here. */
 	readonly #inFlight = new Set<string>();
+	/**
+	 * When this process last failed to tell an event (its hook threw): not tried again from here before the grace
+	 * period has passed once more, so a failing consumer is not called on every read of a hot connection.
+	 */
+	readonly #failedAt = new Map<string, number>();
 
 	constructor(hook: ((event: ConnectionEvent) => void | Promise<void>) | undefined, graceMs: number, manager: EventOutboxCapabilities) {
 		this.#hook = hook;
@@ -85,8 +90,13 @@ export class EventOutbox {
 			try {
 				await hook({ ...event, key });
 				told.add(event.id);
+				this.#failedAt.delete(event.id);
 			} catch {
 				// Left in the outbox: told again after the grace period.
+				this.#failedAt.delete(event.id);
+				this.#failedAt.set(event.id, this.#manager.now());
+				// Bounded: the oldest failures are forgotten first (and then simply tried again).
+				if (this.#failedAt.size > 10_000) this.#failedAt.delete(this.#failedAt.keys().next().value as string);
 			} finally {
 				this.#inFlight.delete(event.id);
 			}
@@ -127,7 +137,8 @@ export class EventOutbox {
 	}
 
 	#isOverdue(event: PendingConnectionEvent): boolean {
-		return event.at <= this.#manager.now() - this.#graceMs && !this.#inFlight.has(event.id);
+		const since = this.#manager.now() - this.#graceMs;
+		return event.at <= since && (this.#failedAt.get(event.id) ?? since) <= since && !this.#inFlight.has(event.id);
 	}
 
 	/**

@@ -80,10 +80,17 @@ describe("None is lost: what the writer did not tell is told again, with the sam
 		const [kept] = await outbox(store);
 		expect(kept).toMatchObject({ id: told[0]?.id, type: "connected" });
 		expect(await manager.drainConnectionEvents()).toBe(0); // still inside the grace period: left to its writer
+		now += 30_000;
+		// Past it, but the consumer is still down: tried once, then not again from here for another grace period,
+		// however often the connection is read.
+		expect(await manager.drainConnectionEvents()).toBe(0);
+		for (let read = 0; read < 5; read++) await manager.getConnection("conn");
+		expect(await manager.drainConnectionEvents()).toBe(0);
+		expect(told).toHaveLength(2);
 		failing = false;
 		now += 30_000;
 		expect(await manager.drainConnectionEvents()).toBe(1);
-		expect(told.map((event) => event.id)).toEqual([kept?.id, kept?.id]);
+		expect(told.map((event) => event.id)).toEqual([kept?.id, kept?.id, kept?.id]);
 		expect(await outbox(store)).toEqual([]);
 	});
 
