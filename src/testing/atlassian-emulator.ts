@@ -1,3 +1,4 @@
+import { AtlassianRateLimits, type EmulatedAtlassianLimits } from "./emulator/atlassian-rate-limits.js";
 import { EmulatedAuthorizationServer, type IssuedCodeOptions } from "./emulator/authorization-server.js";
 import { authorize, decide } from "./emulator/authorize-endpoint.js";
 import { EmulatorClock } from "./emulator/clock.js";
@@ -9,6 +10,7 @@ import { json } from "./emulator/json-response.js";
 import { type EmulatedRateLimit, GatewayRateLimiter } from "./emulator/rate-limit.js";
 import { DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER, type EmulatedClient, type EmulatedSite, type EmulatedUser } from "./fixtures.js";
 
+export type { EmulatedAtlassianLimits } from "./emulator/atlassian-rate-limits.js";
 export type { EmulatorFault } from "./emulator/faults.js";
 export type { EmulatedRateLimit } from "./emulator/rate-limit.js";
 
@@ -33,6 +35,8 @@ export interface AtlassianEmulatorOptions {
 	audiences?: string[];
 	/** A rate limit on the product APIs (`/ex/…`); default none. See `setGatewayRateLimit()`. */
 	gatewayRateLimit?: EmulatedRateLimit | null;
+	/** Atlassian's points quotas, burst and per-issue write limits, scaled down; default none. See `setAtlassianRateLimits()`. */
+	atlassianRateLimits?: EmulatedAtlassianLimits | null;
 }
 
 /**
@@ -56,6 +60,7 @@ export class AtlassianEmulator {
 	readonly #authorizationServer: EmulatedAuthorizationServer;
 	readonly #identity: EmulatedIdentity;
 	readonly #rateLimiter: GatewayRateLimiter;
+	readonly #limits: AtlassianRateLimits;
 	readonly #gateway: EmulatedGateway;
 
 	constructor(options: AtlassianEmulatorOptions = {}) {
@@ -73,12 +78,18 @@ export class AtlassianEmulator {
 		this.refreshStats = this.#authorizationServer.refreshStats;
 		this.#identity = new EmulatedIdentity(this.#authorizationServer);
 		this.#rateLimiter = new GatewayRateLimiter(this.#clock, options.gatewayRateLimit ?? null);
-		this.#gateway = new EmulatedGateway(this.#authorizationServer, this.#identity, this.#rateLimiter);
+		this.#limits = new AtlassianRateLimits(this.#clock, options.atlassianRateLimits ?? null);
+		this.#gateway = new EmulatedGateway(this.#authorizationServer, this.#identity, this.#rateLimiter, this.#limits);
 	}
 
 	/** Sets (or with `null` lifts) the product APIs' rate limit, starting a new window. */
 	public setGatewayRateLimit(limit: EmulatedRateLimit | null): void {
 		this.#rateLimiter.set(limit);
+	}
+
+	/** Sets (or with `null` lifts) Atlassian's points quotas, burst and per-issue write limits, every window afresh. */
+	public setAtlassianRateLimits(limits: EmulatedAtlassianLimits | null): void {
+		this.#limits.set(limits);
 	}
 
 	public now(): number {

@@ -1,6 +1,12 @@
 import * as storeKit from "../store/token-store-conformance.js";
 
-export { AtlassianEmulator, type AtlassianEmulatorOptions, type EmulatedRateLimit, type EmulatorFault } from "./atlassian-emulator.js";
+export {
+	AtlassianEmulator,
+	type AtlassianEmulatorOptions,
+	type EmulatedAtlassianLimits,
+	type EmulatedRateLimit,
+	type EmulatorFault,
+} from "./atlassian-emulator.js";
 export { type RunningAtlassianEmulator, startAtlassianEmulator } from "./emulator-server.js";
 export type {
 	EmulatedClient,

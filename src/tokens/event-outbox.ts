@@ -159,6 +159,8 @@ export class EventOutbox {
 					const pending = current?.pendingEvents;
 					if (current === null || pending === undefined || !pending.some((event) => ids.has(event.id))) return;
 					const last = pending.at(-1);
+					// A new sign-in landing between this read and the delete would be lost with it: that takes a crash
+					// mid-delete and a sign-in inside the same round trip. Stores have no fenced delete to close it.
 					if (last?.type === "deleted" && ids.has(last.id)) {
 						await access.call(key, "delete", (call) => access.store.delete(key, call));
 						return;

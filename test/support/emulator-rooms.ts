@@ -1,3 +1,4 @@
+import { AtlassianRateLimits } from "../../src/testing/emulator/atlassian-rate-limits.js";
 import { EmulatedAuthorizationServer } from "../../src/testing/emulator/authorization-server.js";
 import { EmulatorClock } from "../../src/testing/emulator/clock.js";
 import { EmulatedGateway } from "../../src/testing/emulator/gateway.js";
@@ -23,7 +24,8 @@ export function emulatorRooms(options: { sites?: EmulatedSite[]; reuseIntervalMs
 	});
 	const identity = new EmulatedIdentity(authorizationServer);
 	const rateLimiter = new GatewayRateLimiter(clock, null);
-	const gateway = new EmulatedGateway(authorizationServer, identity, rateLimiter);
+	const limits = new AtlassianRateLimits(clock, null);
+	const gateway = new EmulatedGateway(authorizationServer, identity, rateLimiter, limits);
 	const tokenRequest = (body: Record<string, string>) =>
 		authorizationServer.token(
 			new Request("https://auth.example/oauth/token", {
@@ -39,5 +41,5 @@ export function emulatorRooms(options: { sites?: EmulatedSite[]; reuseIntervalMs
 		return (await response.json()) as { access_token: string; refresh_token?: string; expires_in: number; scope: string };
 	};
 	const bearer = (token: string, url = "https://api.example/me") => new Request(url, { headers: { Authorization: `Bearer ${token}` } });
-	return { clock, authorizationServer, identity, rateLimiter, gateway, tokenRequest, signIn, bearer, sites };
+	return { clock, authorizationServer, identity, rateLimiter, limits, gateway, tokenRequest, signIn, bearer, sites };
 }
