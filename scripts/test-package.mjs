@@ -23,8 +23,9 @@ try {
 	const packedBytes = statSync(tarball).size;
 	console.log(`tarball: ${(packedBytes / 1000).toFixed(1)} kB`);
 	// 223 kB after #24; 259 kB after the renovation (#23: two entries, node and store, and a module per concept)
-	// and the first half of "Connections you can see" (#25: health, disable, listing on three stores).
-	if (packedBytes > 270_000) throw new Error(`the tarball is ${packedBytes} B, over its 270 kB budget`);
+	// and the first half of "Connections you can see" (#25: health, disable, listing on three stores); 285 kB after
+	// its second half (events and their outbox on three stores, and a seventh entry, atlassian-3lo/otel, in four builds).
+	if (packedBytes > 295_000) throw new Error(`the tarball is ${packedBytes} B, over its 295 kB budget`);
 
 	run("npx", ["publint", "--strict"]);
 	// Every resolver attw knows, node10 included: typesVersions gives it the subpath entries' types.
