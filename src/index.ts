@@ -26,7 +26,17 @@ export {
 	type LoginRouteProvider,
 	validateLoginCallback,
 } from "./atlassian/login-route.js";
+export { MemoryRateLimitStore } from "./atlassian/memory-rate-limit-store.js";
 export { AtlassianPaginationError, type AtlassianPaginationFailure, type PaginateOptions, paginate } from "./atlassian/paginate.js";
+export {
+	RateLimitBudget,
+	type RateLimitBudgetOptions,
+	type RateLimitBudgetStatus,
+	type RateLimitDecision,
+	type RateLimitProactiveLimit,
+} from "./atlassian/rate-limit-budget.js";
+export type { RateLimitedCall } from "./atlassian/rate-limit-scopes.js";
+export type { RateLimitHold, RateLimitSlot, RateLimitStore } from "./atlassian/rate-limit-store.js";
 export { type AtlassianScope, AtlassianScopes } from "./atlassian/scopes.js";
 export { SiteNotAccessibleError, selectSite } from "./atlassian/select-site.js";
 export type { AtlassianUser } from "./atlassian/user.js";

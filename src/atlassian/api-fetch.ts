@@ -8,6 +8,9 @@ import { type FetchFunction, isStreamedBody, type RequestOptions, readBodyText, 
 import { isScopeMismatch, retryAfterSeconds } from "./api-error.js";
 import type { Atlassian } from "./atlassian.js";
 import { getConfiguration } from "./configuration.js";
+import type { RateLimitBudget } from "./rate-limit-budget.js";
+import { rateLimitedCall } from "./rate-limit-scopes.js";
+import type { RateLimitHold } from "./rate-limit-store.js";
 import { gatewayURL } from "./resource-request.js";
 
 /** What `createAtlassianFetch` needs of a `TokenManager`: a current access token, and a refresh after a 401. */
@@ -35,6 +38,12 @@ export interface AtlassianFetchOptions {
 	retry?: AtlassianRetryOptions | false;
 	/** Called before each wait, e.g. to log or count rate limiting. */
 	onRetry?: (event: { attempt: number; delayMs: number; status: number; url: string }) => void;
+	/**
+	 * A rate budget every worker shares: a 429 any of them gets pauses the others' calls in its scope, a near
+	 * limit paces them, and optional proactive limits keep the fleet under Atlassian's. A call that would wait
+	 * past `retry.maxWaitMs` gets a 429 at once (with `X-Rate-Budget: held`), and nothing is sent.
+	 */
+	rateLimit?: RateLimitBudget;
 }
 
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
@@ -59,8 +68,10 @@ export function createAtlassianFetch(
 	if (source === undefined && typeof (credentials as { accessToken?: unknown }).accessToken !== "string") {
 		throw new TypeError("credentials must be { accessToken } or { tokens: TokenManager, key }");
 	}
+	const budget = options.rateLimit;
 	return async (input, init) => {
-		const url = gatewayURL(input, apiGateway).href;
+		const target = gatewayURL(input, apiGateway);
+		const url = target.href;
 		const request = input instanceof Request ? await fromRequest(input, init) : fromInit(init);
 		const { method, headers, body, signal } = request;
 		let accessToken =
@@ -72,10 +83,20 @@ export function createAtlassianFetch(
 		// A streamed body (a ReadableStream, an async iterable) can be sent once: such a call is neither
 		// refreshed-and-retried nor rate-limit-retried.
 		const replayable = !isStreamedBody(body);
+		const call = budget === undefined ? null : rateLimitedCall(target, method);
 		for (let attempt = 0; ; attempt++) {
+			if (budget !== undefined && call !== null) {
+				const decision = await budget.reserve(call, retry.maxWaitMs - waitedMs);
+				if ("refused" in decision) return heldBack(decision.refused);
+				if (decision.waitMs > 0) {
+					await waitToRetry(decision.waitMs, signal, [accessToken]);
+					waitedMs += decision.waitMs;
+				}
+			}
 			if (headers instanceof Headers) headers.set("Authorization", `Bearer ${accessToken}`);
 			else headers.Authorization = `Bearer ${accessToken}`;
 			const response = await sendForResponse({ url, method, headers, body, credentials: [accessToken] }, transport, { signal });
+			if (budget !== undefined && call !== null) await budget.observe(call, response);
 			if (
 				response.status === 401 &&
 				source !== undefined &&
@@ -94,10 +115,21 @@ export function createAtlassianFetch(
 			}
 			discard(response);
 			options.onRetry?.({ attempt: attempt + 1, delayMs, status: response.status, url });
+			// With a budget, the pause it recorded is what the next attempt waits out, with every other worker.
+			if (budget !== undefined && call !== null) continue;
 			await waitToRetry(delayMs, signal, [accessToken]);
 			waitedMs += delayMs;
 		}
 	};
+}
+
+/** The 429 a call held back by the budget gets: nothing was sent; `Retry-After` says when its scope opens. */
+function heldBack(hold: RateLimitHold): Response {
+	const seconds = Math.max(1, Math.ceil((hold.until - Date.now()) / 1000));
+	return Response.json(
+		{ code: 429, message: `Held back by the shared rate budget (${hold.reason}): retry after ${seconds} s` },
+		{ status: 429, headers: { "Retry-After": String(seconds), "RateLimit-Reason": hold.reason, "X-Rate-Budget": "held" } },
+	);
 }
 
 interface RetryPolicy {

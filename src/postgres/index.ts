@@ -1,6 +1,11 @@
 import * as errors from "../tokens/errors.js";
 
 export { type PgListenerClient, type PgListenerPool, type PostgresListener, pgListener } from "./pg-listener.js";
+export {
+	DEFAULT_RATE_LIMIT_TABLE,
+	PostgresRateLimitStore,
+	type PostgresRateLimitStoreOptions,
+} from "./postgres-rate-limit-store.js";
 export { type PostgresClient, PostgresTokenStore, type PostgresTokenStoreOptions } from "./postgres-token-store.js";
 export { DEFAULT_TOKEN_TABLE, tokenTableSQL } from "./schema.js";
 

@@ -43,7 +43,9 @@ const SIGN_IN_BUDGET = 6_260;
 // Then about 1.45 KB for connection events (#25): the one rule from a write to its event, the outbox kept with the
 // record and cleared under the lease, delivery that never holds a refresh up, the drain, and the two-step delete.
 // The telemetry hooks of the transport and the refresh (not the OpenTelemetry bridge, its own entry): about 0.1 KB.
-const MAIN_ENTRY_BUDGET = 23_250;
+// One rate budget (#26, first step) added about 2.1 KB: the scopes of a call and of a 429, the budget with its
+// local view of the holds, the memory store, and the budget in createAtlassianFetch. Nothing of it is in sign-in.
+const MAIN_ENTRY_BUDGET = 25_400;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');

@@ -1,3 +1,4 @@
+import { methodClass, writtenIssue } from "../../atlassian/rate-limit-scopes.js";
 import type { EmulatorClock } from "./clock.js";
 import { json } from "./json-response.js";
 
@@ -33,9 +34,6 @@ export const RATE_LIMIT_REASONS = {
 /** Less than this share of a quota left sets `X-RateLimit-NearLimit: true`. */
 const NEAR_LIMIT_SHARE = 0.2;
 
-const WRITE_METHODS = new Set(["PUT", "PATCH", "DELETE"]);
-const ISSUE_PATH = /^\/rest\/api\/[23]\/issue\/([^/]+)/;
-
 /** What one gateway request was admitted with: its headers, and how to charge it once its answer is known. */
 export interface AdmittedRequest {
 	headers: Record<string, string>;
@@ -68,15 +66,16 @@ export class AtlassianRateLimits {
 		const limits = this.#limits;
 		if (limits === null) return { headers: {}, charge: async () => {} };
 		const now = this.#clock.now();
-		const isWrite = WRITE_METHODS.has(method);
-		const burst = isWrite ? limits.burstPerSecond?.write : limits.burstPerSecond?.read;
+		// The same rules as the library's budget: one definition of a method class and of a write to one issue.
+		const kind = methodClass(method);
+		const isWrite = kind === "write";
+		const burst = limits.burstPerSecond?.[kind];
 		if (burst !== undefined) {
-			const refused = this.#count(`${cloudId} ${isWrite ? "write" : "read"}`, burst, 1, now, RATE_LIMIT_REASONS.burst);
+			const refused = this.#count(`${cloudId} ${kind}`, burst, 1, now, RATE_LIMIT_REASONS.burst);
 			if (refused) return refused;
 		}
-		// A write to one issue: an edit, a transition, a comment (a POST under the issue). Creating issues is not one.
-		const issue = isWrite || method === "POST" ? ISSUE_PATH.exec(path)?.[1] : undefined;
-		if (issue !== undefined && issue !== "bulk") {
+		const issue = writtenIssue(method, path);
+		if (issue !== undefined) {
 			for (const { limit, windowSeconds } of limits.perIssueWrites ?? []) {
 				const refused = this.#count(`${cloudId} ${issue} ${windowSeconds}`, limit, windowSeconds, now, RATE_LIMIT_REASONS.perIssueWrite);
 				if (refused) return refused;

@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import { rateLimitedCall } from "../../src/atlassian/rate-limit-scopes.js";
+import {
+	Atlassian,
+	type AtlassianFetchOptions,
+	createAtlassianFetch,
+	MemoryRateLimitStore,
+	RateLimitBudget,
+	type RateLimitStore,
+} from "../../src/index.js";
+import { AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER, type EmulatedAtlassianLimits } from "../../src/testing/index.js";
+
+const REDIRECT_URI = DEFAULT_CLIENT.redirectURIs[0] as string;
+const OTHER_SITE = { ...structuredClone(DEFAULT_SITE), id: "2b6f1c3e-0000-4000-8000-000000000002", name: "globex" };
+
+/** The emulator with Atlassian's limits, an access token to two sites, and workers that share one budget store. */
+async function world(limits: EmulatedAtlassianLimits) {
+	const emulator = new AtlassianEmulator({
+		sites: [structuredClone(DEFAULT_SITE), OTHER_SITE],
+		users: [{ ...structuredClone(DEFAULT_USER), siteIds: [DEFAULT_SITE.id, OTHER_SITE.id] }],
+		atlassianRateLimits: limits,
+	});
+	const atlassian = new Atlassian(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, REDIRECT_URI, {
+		hosts: { authorizationServer: "https://emulator.test", apiGateway: "https://emulator.test" },
+		fetch: (input, init) => emulator.handle(new Request(input, init)),
+	});
+	const code = emulator.issueAuthorizationCode({ redirectURI: REDIRECT_URI, scopes: ["read:jira-work", "write:jira-work"] });
+	const accessToken = (await atlassian.validateAuthorizationCode(code)).accessToken();
+	const sent = () => emulator.requests.filter((request) => request.path.startsWith("/ex/")).length;
+	/** One worker: its own budget on the shared store, its own fetch. */
+	const worker = (store: RateLimitStore, options: AtlassianFetchOptions = {}, budget = new RateLimitBudget(store)) =>
+		createAtlassianFetch(atlassian, { accessToken }, { rateLimit: budget, ...options });
+	const at = (site: string, path: string) => `https://emulator.test/ex/jira/${site}${path}`;
+	return { emulator, worker, sent, at };
+}
+
+const put = { method: "PUT", body: JSON.stringify({ fields: {} }), headers: { "Content-Type": "application/json" } };
+
+describe("RateLimitBudget with createAtlassianFetch: one budget for every worker", () => {
+	it("a 429 one worker gets pauses the others' calls in its scope: held back at once past maxWaitMs, nothing sent", async () => {
+		const { worker, sent, at } = await world({ sitePointsPerHour: 2 });
+		const store = new MemoryRateLimitStore();
+		const first = worker(store, { retry: false });
+		const second = worker(store, { retry: false });
+		expect((await first(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"))).status).toBe(200); // 2 points: spent
+		const refused = await first(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"));
+		expect(refused.status).toBe(429);
+		expect(refused.headers.get("x-rate-budget")).toBeNull(); // Atlassian's own
+		const before = sent();
+		const held = await second(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-2"));
+		expect(held.status).toBe(429);
+		expect(held.headers.get("x-rate-budget")).toBe("held");
+		expect(held.headers.get("ratelimit-reason")).toBe("jira-quota-tenant-based");
+		// Until the quota's hour ends, as Atlassian said.
+		expect(Number(held.headers.get("retry-after"))).toBeGreaterThanOrEqual(Number(refused.headers.get("retry-after")) - 1);
+		expect(sent()).toBe(before); // it never left
+		// The other site is another scope.
+		expect((await second(at(OTHER_SITE.id, "/rest/api/3/issue/ENG-2"))).status).toBe(200);
+	});
+
+	it("each RateLimit-Reason pauses the right scope and no other", async () => {
+		const { worker, at } = await world({ burstPerSecond: { read: 1 }, perIssueWrites: [{ limit: 1, windowSeconds: 60 }] });
+		const fetch = worker(new MemoryRateLimitStore(), { retry: false });
+		const site = (path: string, init?: RequestInit) => fetch(at(DEFAULT_SITE.id, path), init);
+		// Burst on reads: reads of this site wait; writes and the other site go on.
+		await site("/rest/api/3/issue/ENG-1");
+		expect((await site("/rest/api/3/issue/ENG-1")).headers.get("ratelimit-reason")).toBe("jira-burst-based");
+		expect((await site("/rest/api/3/issue/ENG-1")).headers.get("x-rate-budget")).toBe("held");
+		expect((await site("/rest/api/3/issue/ENG-2", put)).status).toBe(204);
+		expect((await fetch(at(OTHER_SITE.id, "/rest/api/3/issue/ENG-1"))).status).toBe(200);
+		// Per-issue writes: that issue waits; another issue does not.
+		expect((await site("/rest/api/3/issue/ENG-2", put)).headers.get("ratelimit-reason")).toBe("jira-per-issue-on-write");
+		expect((await site("/rest/api/3/issue/ENG-2", put)).headers.get("x-rate-budget")).toBe("held");
+		expect((await site("/rest/api/3/issue/ENG-3", put)).status).toBe(204);
+	});
+
+	it("within maxWaitMs a paused call waits for the pause to end, then goes, with every worker", async () => {
+		const { worker, at } = await world({ burstPerSecond: { read: 1 } });
+		const store = new MemoryRateLimitStore();
+		const [first, second] = [worker(store), worker(store)];
+		await first(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"));
+		const started = Date.now();
+		// A 429 for the first: it pauses the scope until the next second; the second worker waits with it.
+		const [a, b] = await Promise.all([
+			first(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1")),
+			new Promise((resolve) => setTimeout(resolve, 50)).then(() => second(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-2"))),
+		]);
+		expect([a.status, b.status].sort()).toEqual([200, 200].sort());
+		expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+	});
+
+	it("a near limit paces the scope: calls are spaced so that what is left lasts until the reset", async () => {
+		const { worker, at } = await world({ sitePointsPerHour: 100, hourSeconds: 60 });
+		const store = new MemoryRateLimitStore();
+		const budget = new RateLimitBudget(store);
+		const fetch = worker(store, {}, budget);
+		// Spend past 80 %: a search of five issues costs 6 points.
+		for (let call = 0; call < 14; call++) await fetch(at(DEFAULT_SITE.id, "/rest/api/3/search/jql?jql=project%3DENG&maxResults=5"));
+		const near = await fetch(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"));
+		expect(near.headers.get("x-ratelimit-nearlimit")).toBe("true");
+		const [pace] = (await budget.status()).holds;
+		expect(pace).toMatchObject({ scope: `site:jira:${DEFAULT_SITE.id}`, reason: "near-limit" });
+		const left = Number(/r=(\d+)/.exec(near.headers.get("beta-ratelimit") ?? "")?.[1]);
+		const seconds = Number(/t=(\d+)/.exec(near.headers.get("beta-ratelimit") ?? "")?.[1]);
+		expect(pace?.intervalMs).toBe(Math.ceil((seconds * 1000) / left));
+		// Two calls now: the second is booked one interval after the first, in every worker.
+		const call = rateLimitedCall(new URL(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1")), "GET");
+		if (call === null) throw new Error("unreachable");
+		const other = new RateLimitBudget(store);
+		const first = await other.reserve(call, 3_600_000);
+		const second = await budget.reserve(call, 3_600_000);
+		expect("waitMs" in second && "waitMs" in first && second.waitMs - first.waitMs).toBeGreaterThanOrEqual((pace?.intervalMs ?? 0) - 50);
+	});
+
+	it("proactive limits: perSecond keeps the fleet under the burst limit, shared by the workers", async () => {
+		const { worker, at } = await world({ burstPerSecond: { read: 20 } });
+		const store = new MemoryRateLimitStore();
+		const budgets = [1, 2].map(() => new RateLimitBudget(store, { limits: { burst: { perSecond: 10 } } }));
+		const fetches = budgets.map((budget) => worker(store, {}, budget));
+		const started = Date.now();
+		const statuses = await Promise.all(
+			Array.from({ length: 12 }, (_, index) => fetches[index % 2]?.(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1")).then((r) => r.status)),
+		);
+		expect(statuses.every((status) => status === 200)).toBe(true);
+		expect(Date.now() - started).toBeGreaterThanOrEqual(1_000); // 12 calls at 10 per second, across both
+	});
+
+	it("a store that fails or never answers leaves each worker on its own knowledge: no hang, its own 429s still pause it", async () => {
+		const { worker, at } = await world({ burstPerSecond: { read: 1 } });
+		const never = new Promise<never>(() => {});
+		const broken: RateLimitStore = {
+			getHolds: () => never,
+			hold: () => Promise.reject(new Error("connection lost")),
+			reserveSlots: () => never,
+			countRateLimited: () => never,
+			snapshot: () => never,
+		};
+		const fetch = worker(broken, { retry: false }, new RateLimitBudget(broken, { storeTimeoutMs: 50 }));
+		const started = Date.now();
+		expect((await fetch(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"))).status).toBe(200);
+		expect((await fetch(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"))).status).toBe(429);
+		expect((await fetch(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"))).headers.get("x-rate-budget")).toBe("held");
+		expect(Date.now() - started).toBeLessThan(1_000);
+	});
+
+	it("status(): the holds in force and the last hour's 429s by reason", async () => {
+		const { worker, at } = await world({ burstPerSecond: { read: 1 } });
+		const store = new MemoryRateLimitStore();
+		const budget = new RateLimitBudget(store);
+		const fetch = worker(store, { retry: false }, budget);
+		await fetch(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"));
+		await fetch(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"));
+		const status = await budget.status();
+		expect(status.rateLimited).toEqual({ "jira-burst-based": 1 });
+		expect(status.holds).toMatchObject([{ scope: `burst:jira:${DEFAULT_SITE.id}:read`, reason: "jira-burst-based" }]);
+	});
+
+	it("refuses a proactive limit that is not a number above 0", () => {
+		expect(() => new RateLimitBudget(new MemoryRateLimitStore(), { limits: { site: { perSecond: 0 } } })).toThrow(TypeError);
+	});
+});

@@ -1,0 +1,72 @@
+import { PGlite } from "@electric-sql/pglite";
+import type pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { rateLimitedCall } from "../../src/atlassian/rate-limit-scopes.js";
+import { RateLimitBudget } from "../../src/index.js";
+import { PostgresRateLimitStore } from "../../src/postgres/index.js";
+import { usePostgresServer } from "../support/postgres-server.js";
+import { describeRateLimitStore } from "../support/rate-limit-store-contract.js";
+
+describe("PostgresRateLimitStore on PostgreSQL 18", () => {
+	let pools: pg.Pool[] = [];
+	const stores: PostgresRateLimitStore[] = [];
+	usePostgresServer(async (_server, made) => {
+		pools = made;
+		await new PostgresRateLimitStore({ client: made[0] as pg.Pool }).ensureSchema();
+		await new PostgresRateLimitStore({ client: made[1] as pg.Pool }).ensureSchema(); // twice, from another pool: safe
+	}, 2);
+	afterAll(async () => {
+		for (const store of stores) await store.close();
+	});
+	const twoProcesses = async () => {
+		const made = [new PostgresRateLimitStore({ client: pools[0] as pg.Pool }), new PostgresRateLimitStore({ client: pools[1] as pg.Pool })];
+		stores.push(...made);
+		return { store: made[0] as PostgresRateLimitStore, other: made[1] as PostgresRateLimitStore };
+	};
+
+	describeRateLimitStore("PostgresRateLimitStore", twoProcesses);
+
+	it("reserves each slot once when many callers race for it", async () => {
+		const { store, other } = await twoProcesses();
+		const now = Date.now();
+		const slot = { key: `race-${Math.random()}`, intervalMs: 10, toleranceMs: 0 };
+		const taken = await Promise.all(
+			Array.from({ length: 20 }, (_, index) => (index % 2 ? store : other).reserveSlots([slot], now, now + 10_000)),
+		);
+		expect(new Set(taken).size).toBe(20);
+		expect(Math.max(...(taken as number[]))).toBe(now + 190);
+	});
+
+	it("a pause recorded by one process holds in another's budget within 50 ms, through NOTIFY", async () => {
+		const { store, other } = await twoProcesses();
+		const call = rateLimitedCall(new URL(`https://api.atlassian.com/ex/jira/site-${Math.random()}/rest/api/3/myself`), "GET");
+		if (call === null) throw new Error("unreachable");
+		const here = new RateLimitBudget(store, { refreshMs: 60_000 });
+		const there = new RateLimitBudget(other, { refreshMs: 60_000 });
+		expect(await there.reserve(call, 0)).toEqual({ waitMs: 0 });
+		await new Promise((resolve) => setTimeout(resolve, 200)); // LISTEN in place
+		const recordedAt = Date.now();
+		await here.observe(call, new Response(null, { status: 429, headers: { "Retry-After": "30", "RateLimit-Reason": "jira-burst-based" } }));
+		let seenAt = 0;
+		while (seenAt === 0 && Date.now() - recordedAt < 1_000) {
+			if ("refused" in (await there.reserve(call, 0))) seenAt = Date.now();
+			else await new Promise((resolve) => setTimeout(resolve, 2));
+		}
+		expect(seenAt).toBeGreaterThan(0);
+		expect(seenAt - recordedAt).toBeLessThanOrEqual(50);
+		here.close();
+		there.close();
+	});
+});
+
+describe("PostgresRateLimitStore on PGlite", () => {
+	const db = new PGlite();
+	afterAll(async () => {
+		await db.close();
+	});
+	describeRateLimitStore("PostgresRateLimitStore (PGlite)", async () => {
+		const store = new PostgresRateLimitStore({ client: db, listener: false });
+		await store.ensureSchema();
+		return { store, other: store };
+	});
+});

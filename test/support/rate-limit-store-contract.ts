@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { RateLimitStore } from "../../src/index.js";
+
+/** What every RateLimitStore does, whatever keeps it: run against memory here, and against the shared stores. */
+export function describeRateLimitStore(name: string, make: () => Promise<{ store: RateLimitStore; other: RateLimitStore }>) {
+	describe(`${name}: the RateLimitStore contract`, () => {
+		it("a hold is seen by every client until it ends; of two pauses of a scope the later end wins; pauses and paces apart", async () => {
+			const { store, other } = await make();
+			const now = Date.now();
+			await store.hold({ scope: "site:jira:a", until: now + 5_000, reason: "jira-quota-tenant-based" });
+			await other.hold({ scope: "site:jira:a", until: now + 2_000, reason: "jira-burst-based" });
+			await other.hold({ scope: "site:jira:a", until: now + 9_000, reason: "near-limit", intervalMs: 250 });
+			await store.hold({ scope: "site:jira:b", until: now - 1, reason: "over" });
+			const holds = await other.getHolds(["site:jira:a", "site:jira:b", "app:jira"], now);
+			expect(holds.sort((x, y) => x.until - y.until)).toEqual([
+				{ scope: "site:jira:a", until: now + 5_000, reason: "jira-quota-tenant-based" },
+				{ scope: "site:jira:a", until: now + 9_000, reason: "near-limit", intervalMs: 250 },
+			]);
+			expect(await store.getHolds(["site:jira:a"], now + 10_000)).toEqual([]);
+		});
+
+		it("reserves slots all or none, spaced by their interval, within their tolerance, up to `latest`", async () => {
+			const { store, other } = await make();
+			const key = `slot-${Math.random()}`;
+			const now = Date.now();
+			const slot = { key, intervalMs: 100, toleranceMs: 0 };
+			expect(await store.reserveSlots([slot], now, now + 1_000)).toBe(now);
+			expect(await other.reserveSlots([slot], now, now + 1_000)).toBe(now + 100);
+			expect(await store.reserveSlots([slot], now, now + 1_000)).toBe(now + 200);
+			// Past `latest`: nothing is reserved, so the next caller gets the same slot.
+			expect(await store.reserveSlots([slot, { key: `${key}-b`, intervalMs: 10, toleranceMs: 0 }], now, now + 250)).toBeNull();
+			expect(await other.reserveSlots([{ key: `${key}-b`, intervalMs: 10, toleranceMs: 0 }], now, now + 250)).toBe(now);
+			const bucket = { key: `${key}-bucket`, intervalMs: 100, toleranceMs: 200 };
+			const taken = [];
+			for (let call = 0; call < 4; call++) taken.push(await store.reserveSlots([bucket], now, now + 10_000));
+			expect(taken).toEqual([now, now, now, now + 100]); // three at once, then one interval apart
+		});
+
+		it("counts 429s by reason for a snapshot, with the holds in force", async () => {
+			const { store, other } = await make();
+			const now = Date.now();
+			const reason = `jira-burst-based-${Math.random()}`;
+			await store.countRateLimited(reason, now - 10);
+			await other.countRateLimited(reason, now);
+			await store.countRateLimited(reason, now - 7_200_000); // too old for the window asked
+			await store.hold({ scope: `site:jira:${reason}`, until: now + 60_000, reason });
+			const snapshot = await other.snapshot(now, now - 3_600_000);
+			expect(snapshot.rateLimited[reason]).toBe(2);
+			expect(snapshot.holds).toContainEqual({ scope: `site:jira:${reason}`, until: now + 60_000, reason });
+		});
+	});
+}
