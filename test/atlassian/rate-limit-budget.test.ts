@@ -14,8 +14,10 @@ const REDIRECT_URI = DEFAULT_CLIENT.redirectURIs[0] as string;
 const OTHER_SITE = { ...structuredClone(DEFAULT_SITE), id: "2b6f1c3e-0000-4000-8000-000000000002", name: "globex" };
 
 /** The emulator with Atlassian's limits, an access token to two sites, and workers that share one budget store. */
-async function world(limits: EmulatedAtlassianLimits) {
+async function world(limits: EmulatedAtlassianLimits, clock: "real" | "still" = "still") {
 	const emulator = new AtlassianEmulator({
+		// Standing still, the emulator's windows never roll over mid-test; the budget's pauses run on real time.
+		...(clock === "still" ? { now: () => Date.UTC(2026, 2, 2, 9, 0, 30) } : {}),
 		sites: [structuredClone(DEFAULT_SITE), OTHER_SITE],
 		users: [{ ...structuredClone(DEFAULT_USER), siteIds: [DEFAULT_SITE.id, OTHER_SITE.id] }],
 		atlassianRateLimits: limits,
@@ -75,7 +77,7 @@ describe("RateLimitBudget with createAtlassianFetch: one budget for every worker
 	});
 
 	it("within maxWaitMs a paused call waits for the pause to end, then goes, with every worker", async () => {
-		const { worker, at } = await world({ burstPerSecond: { read: 1 } });
+		const { worker, at } = await world({ burstPerSecond: { read: 1 } }, "real");
 		const store = new MemoryRateLimitStore();
 		const [first, second] = [worker(store), worker(store)];
 		await first(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"));
@@ -113,7 +115,7 @@ describe("RateLimitBudget with createAtlassianFetch: one budget for every worker
 	});
 
 	it("proactive limits: perSecond keeps the fleet under the burst limit, shared by the workers", async () => {
-		const { worker, at } = await world({ burstPerSecond: { read: 20 } });
+		const { worker, at } = await world({ burstPerSecond: { read: 20 } }, "real");
 		const store = new MemoryRateLimitStore();
 		const budgets = [1, 2].map(() => new RateLimitBudget(store, { limits: { burst: { perSecond: 10 } } }));
 		const fetches = budgets.map((budget) => worker(store, {}, budget));
