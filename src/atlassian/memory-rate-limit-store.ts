@@ -22,7 +22,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
 	public async hold(hold: RateLimitHold): Promise<void> {
 		const key = `${hold.intervalMs === undefined ? "pause" : "pace"} ${hold.scope}`;
 		const held = this.#holds.get(key);
-		if (held === undefined || hold.until > held.until) this.#holds.set(key, { ...hold });
+		const isPace = hold.intervalMs !== undefined;
+		if (held === undefined || hold.until > held.until || (isPace && hold.until === held.until)) this.#holds.set(key, { ...hold });
 		for (const listener of this.#listeners) listener();
 	}
 

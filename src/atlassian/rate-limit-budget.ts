@@ -116,7 +116,9 @@ export class RateLimitBudget {
 		const sameKind = (each: RateLimitHold) => (each.intervalMs === undefined) === (hold.intervalMs === undefined);
 		const held = known?.holds.find(sameKind);
 		if (known === undefined) this.#known.set(hold.scope, { holds: [hold], readAt: now, generation: this.#generation });
-		else if (held === undefined || held.until < hold.until) known.holds = [...known.holds.filter((each) => !sameKind(each)), hold];
+		else if (held === undefined || held.until < hold.until || (hold.intervalMs !== undefined && held.until === hold.until)) {
+			known.holds = [...known.holds.filter((each) => !sameKind(each)), hold];
+		}
 		await this.#bounded(this.#store.hold(hold), undefined);
 	}
 

@@ -25,7 +25,10 @@ export interface RateLimitSlot {
 export interface RateLimitStore {
 	/** The holds in force (`until` after `now`) on any of `scopes`: the later one of each kind per scope. */
 	getHolds(scopes: readonly string[], now: number): Promise<RateLimitHold[]>;
-	/** Records a hold; of two pauses (or two paces) of one scope, the later end wins. Tells every watcher. */
+	/**
+	 * Records a hold and tells every watcher. Of two pauses of one scope the later end wins; a pace replaces one
+	 * that ends no later (each answer near a limit says anew what is left, so its spacing is kept current).
+	 */
 	hold(hold: RateLimitHold): Promise<void>;
 	/**
 	 * Reserves one slot of each of `slots`, all or none (GCRA: each key's next slot is one interval after the last,

@@ -17,6 +17,9 @@ export function describeRateLimitStore(name: string, make: () => Promise<{ store
 				{ scope: "site:jira:a", until: now + 9_000, reason: "near-limit", intervalMs: 250 },
 			]);
 			expect(await store.getHolds(["site:jira:a"], now + 10_000)).toEqual([]);
+			// A pace to the same reset replaces the one before: each answer near the limit says anew what is left.
+			await store.hold({ scope: "site:jira:a", until: now + 9_000, reason: "near-limit", intervalMs: 400 });
+			expect((await other.getHolds(["site:jira:a"], now)).find((hold) => hold.intervalMs !== undefined)?.intervalMs).toBe(400);
 		});
 
 		it("reserves slots all or none, spaced by their interval, within their tolerance, up to `latest`", async () => {
