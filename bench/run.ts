@@ -19,6 +19,7 @@ import {
 	timeRatio,
 } from "./harness.js";
 import { benchListConnections } from "./list-connections.js";
+import { benchRateBudget } from "./rate-budget.js";
 
 const SCOPES = ["read:me", "read:jira-work", "offline_access"];
 const TOKEN_BODY = JSON.stringify({
@@ -142,6 +143,12 @@ lines.push(
 const ACCESS_TOKEN = "bench-access-token";
 const apiURL = `${origin}/ex/jira/1324a887-45db-1bf4-1e99-ef0ff456d421/rest/api/3/myself`;
 const gatewayFetch = ours.createAtlassianFetch(loopbackAtlassian, { accessToken: ACCESS_TOKEN });
+// The same with a RateLimitBudget and no limit reached: what the budget costs while Atlassian does not push back.
+const budgetedFetch = ours.createAtlassianFetch(
+	loopbackAtlassian,
+	{ accessToken: ACCESS_TOKEN },
+	{ rateLimit: new ours.RateLimitBudget(new ours.MemoryRateLimitStore()) },
+);
 // The same, instrumented with openTelemetry() while no SDK is registered: what an app pays for the option alone.
 const instrumentedFetch = ours.createAtlassianFetch(
 	new ours.Atlassian("client-id", "client-secret", redirectURI, {
@@ -154,6 +161,7 @@ const loopGateway = await compare(
 	{
 		"atlassian-3lo": async () => (await gatewayFetch(apiURL)).text(),
 		"atlassian-3lo, OpenTelemetry API, no SDK": async () => (await instrumentedFetch(apiURL)).text(),
+		"atlassian-3lo, rate budget, no limit reached": async () => (await budgetedFetch(apiURL)).text(),
 		"bare fetch, same headers": async () =>
 			(await fetch(apiURL, { headers: { Authorization: `Bearer ${ACCESS_TOKEN}`, Accept: "application/json" } })).text(),
 		// The floor for a call that has a deadline at all: on Node 20, passing any AbortSignal to fetch costs ~8 %.
@@ -185,6 +193,15 @@ verdict(
 	"≤ 1.02×",
 	otelRatio.median <= 1.02,
 );
+const budgetRatio = timeRatio(loopGateway, "atlassian-3lo, rate budget, no limit reached", "atlassian-3lo");
+verdict(
+	"createAtlassianFetch GET with a rate budget, no limit reached, time vs without",
+	budgetRatio,
+	3,
+	"×",
+	"≤ 1.05×",
+	budgetRatio.median <= 1.05,
+);
 server.disconnect();
 server.kill();
 
@@ -195,6 +212,7 @@ if (hasRedisServer()) {
 		await benchGetAccessToken(redis);
 		await benchWaiters(redis);
 		await benchRefreshWithEvents(redis);
+		await benchRateBudget(lines, redis);
 		await benchListConnections(lines, redis);
 	} finally {
 		await redis.stop();

@@ -85,13 +85,14 @@ export function createAtlassianFetch(
 		const replayable = !isStreamedBody(body);
 		const call = budget === undefined ? null : rateLimitedCall(target, method);
 		for (let attempt = 0; ; attempt++) {
-			if (budget !== undefined && call !== null) {
+			while (budget !== undefined && call !== null) {
 				const decision = await budget.reserve(call, retry.maxWaitMs - waitedMs);
 				if ("refused" in decision) return heldBack(decision.refused);
-				if (decision.waitMs > 0) {
-					await waitToRetry(decision.waitMs, signal, [accessToken]);
-					waitedMs += decision.waitMs;
-				}
+				if (decision.waitMs <= 0) break;
+				await waitToRetry(decision.waitMs, signal, [accessToken]);
+				waitedMs += decision.waitMs;
+				// A pause another worker recorded while this call waited for its slot holds it too.
+				if (!(await budget.isPaused(call))) break;
 			}
 			if (headers instanceof Headers) headers.set("Authorization", `Bearer ${accessToken}`);
 			else headers.Authorization = `Bearer ${accessToken}`;

@@ -23,7 +23,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
 		const key = `${hold.intervalMs === undefined ? "pause" : "pace"} ${hold.scope}`;
 		const held = this.#holds.get(key);
 		const isPace = hold.intervalMs !== undefined;
-		if (held === undefined || hold.until > held.until || (isPace && hold.until === held.until)) this.#holds.set(key, { ...hold });
+		if (held === undefined || hold.until > held.until || isPace) this.#holds.set(key, { ...hold });
 		for (const listener of this.#listeners) listener();
 	}
 

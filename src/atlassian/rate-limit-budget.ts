@@ -93,6 +93,12 @@ export class RateLimitBudget {
 		return { waitMs: Math.max(0, at - now) };
 	}
 
+	/** Whether a pause holds `call` back now: a caller that waited for its slot looks again before sending. */
+	public async isPaused(call: RateLimitedCall): Promise<boolean> {
+		const now = Date.now();
+		return (await this.#holdsOf(call.scopes, now)).some((hold) => hold.intervalMs === undefined && hold.until > now);
+	}
+
 	/** Learns from an answer: a 429 (or a 503 with `Retry-After`) pauses its scope; a near limit paces it. */
 	public async observe(call: RateLimitedCall, response: Response): Promise<void> {
 		const { status, headers } = response;
@@ -116,7 +122,7 @@ export class RateLimitBudget {
 		const sameKind = (each: RateLimitHold) => (each.intervalMs === undefined) === (hold.intervalMs === undefined);
 		const held = known?.holds.find(sameKind);
 		if (known === undefined) this.#known.set(hold.scope, { holds: [hold], readAt: now, generation: this.#generation });
-		else if (held === undefined || held.until < hold.until || (hold.intervalMs !== undefined && held.until === hold.until)) {
+		else if (held === undefined || held.until < hold.until || hold.intervalMs !== undefined) {
 			known.holds = [...known.holds.filter((each) => !sameKind(each)), hold];
 		}
 		await this.#bounded(this.#store.hold(hold), undefined);

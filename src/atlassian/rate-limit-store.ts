@@ -26,8 +26,8 @@ export interface RateLimitStore {
 	/** The holds in force (`until` after `now`) on any of `scopes`: the later one of each kind per scope. */
 	getHolds(scopes: readonly string[], now: number): Promise<RateLimitHold[]>;
 	/**
-	 * Records a hold and tells every watcher. Of two pauses of one scope the later end wins; a pace replaces one
-	 * that ends no later (each answer near a limit says anew what is left, so its spacing is kept current).
+	 * Records a hold and tells every watcher. Of two pauses of one scope the later end wins; a pace replaces the one
+	 * before (each answer near a limit says anew what is left and how long until the reset).
 	 */
 	hold(hold: RateLimitHold): Promise<void>;
 	/**

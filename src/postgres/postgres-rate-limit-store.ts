@@ -82,14 +82,14 @@ export class PostgresRateLimitStore implements RateLimitStore {
 
 	public async hold(hold: RateLimitHold): Promise<void> {
 		const key = `${hold.intervalMs === undefined ? "pause" : "pace"} ${hold.scope}`;
-		// The later end wins (a pace also replaces one with the same end: what is left changed); a new hold tells every
+		// Of pauses the later end wins; a pace replaces the one before (what is left changed). A new hold tells every
 		// listener. Holds past their end are swept as new ones come.
 		await this.#client.query(
 			`WITH swept AS (DELETE FROM ${this.#name} WHERE key LIKE 'pa%' AND until_ms < $4 AND key <> $1),
 			held AS (
 				INSERT INTO ${this.#name} AS existing (key, until_ms, data) VALUES ($1, $2, $3)
 				ON CONFLICT (key) DO UPDATE SET until_ms = EXCLUDED.until_ms, data = EXCLUDED.data
-				WHERE existing.until_ms < EXCLUDED.until_ms OR (existing.until_ms = EXCLUDED.until_ms AND $1 LIKE 'pace %')
+				WHERE existing.until_ms < EXCLUDED.until_ms OR $1 LIKE 'pace %'
 				RETURNING key)
 			SELECT pg_notify($5::text, key) FROM held`,
 			[key, hold.until, JSON.stringify(hold), Date.now(), this.#channel],

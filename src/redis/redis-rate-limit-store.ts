@@ -15,13 +15,13 @@ export interface RedisRateLimitStoreOptions {
 	subscriber?: Redis | Cluster | false;
 }
 
-// A hold is a key of its own that expires with it (PXAT), indexed by its end for snapshots. A later end wins; a pace
-// (ARGV[5]) also replaces one with the same end, since each near-limit answer says anew what is left.
+// A hold is a key of its own that expires with it (PXAT), indexed by its end for snapshots. Of pauses the later end
+// wins; a pace (ARGV[5]) replaces the one before, since each near-limit answer says anew what is left.
 const HOLD_SCRIPT = `local current = redis.call("GET", KEYS[1])
 if current then
   local held = cjson.decode(current)
   local incoming = tonumber(ARGV[2])
-  if held["until"] > incoming or (held["until"] == incoming and ARGV[5] ~= "pace") then return 0 end
+  if ARGV[5] ~= "pace" and held["until"] >= incoming then return 0 end
 end
 redis.call("SET", KEYS[1], ARGV[1], "PXAT", ARGV[2])
 redis.call("ZADD", KEYS[2], ARGV[2], KEYS[1])
