@@ -157,6 +157,19 @@ describe("RateLimitBudget with createAtlassianFetch: one budget for every worker
 		expect(status.holds).toMatchObject([{ scope: `burst:jira:${DEFAULT_SITE.id}:read`, reason: "jira-burst-based" }]);
 	});
 
+	it("isPaused(): a pause recorded while a call waited for its slot holds it too", async () => {
+		const store = new MemoryRateLimitStore();
+		const budget = new RateLimitBudget(store, { limits: { site: { perSecond: 2 } } });
+		const call = rateLimitedCall(new URL(`https://emulator.test/ex/jira/${DEFAULT_SITE.id}/rest/api/3/myself`), "GET");
+		if (call === null) throw new Error("unreachable");
+		expect(await budget.reserve(call, 10_000)).toEqual({ waitMs: 0 });
+		const booked = await budget.reserve(call, 10_000);
+		expect("waitMs" in booked && booked.waitMs).toBeGreaterThan(400); // the second slot of the second
+		expect(await budget.isPaused(call)).toBe(false);
+		await new RateLimitBudget(store).observe(call, new Response(null, { status: 429, headers: { "Retry-After": "30" } }));
+		expect(await budget.isPaused(call)).toBe(true);
+	});
+
 	it("refuses a proactive limit that is not a number above 0", () => {
 		expect(() => new RateLimitBudget(new MemoryRateLimitStore(), { limits: { site: { perSecond: 0 } } })).toThrow(TypeError);
 	});
