@@ -4,7 +4,7 @@ import type { RateLimitHold, RateLimitSlot, RateLimitStore } from "./rate-limit-
 export class MemoryRateLimitStore implements RateLimitStore {
 	readonly #holds = new Map<string, RateLimitHold>();
 	/** Each slot key's theoretical arrival time (GCRA): when its next call is due. */
-	readonly #due = new Map<string, number>();
+	readonly #due = new Map<string, { due: number; until?: number }>();
 	readonly #rateLimited: { reason: string; at: number }[] = [];
 	readonly #listeners = new Set<() => void>();
 
@@ -28,10 +28,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
 	}
 
 	public async reserveSlots(slots: readonly RateLimitSlot[], now: number, latest: number): Promise<number | null> {
+		// A booking whose pace ended is forgotten: a new window starts afresh.
+		const due = (key: string) => {
+			const entry = this.#due.get(key);
+			return entry === undefined || (entry.until !== undefined && entry.until <= now) ? now : entry.due;
+		};
 		let at = now;
-		for (const { key, toleranceMs } of slots) at = Math.max(at, (this.#due.get(key) ?? now) - toleranceMs);
+		for (const { key, toleranceMs, until } of slots) at = Math.max(at, Math.min(due(key) - toleranceMs, until ?? Number.POSITIVE_INFINITY));
 		if (at > latest) return null;
-		for (const { key, intervalMs } of slots) this.#due.set(key, Math.max(this.#due.get(key) ?? now, at) + intervalMs);
+		for (const { key, intervalMs, until } of slots) this.#due.set(key, { due: Math.max(due(key), at) + intervalMs, until });
 		return at;
 	}
 

@@ -76,7 +76,7 @@ export class RateLimitBudget {
 		const slots: RateLimitSlot[] = [];
 		for (const hold of holds) {
 			if (hold.intervalMs !== undefined) {
-				slots.push({ key: `pace:${hold.scope}`, intervalMs: hold.intervalMs, toleranceMs: 0 });
+				slots.push({ key: `pace:${hold.scope}`, intervalMs: hold.intervalMs, toleranceMs: 0, until: hold.until });
 			} else if (hold.until > pausedUntil) {
 				pausedUntil = hold.until;
 				longest = hold;

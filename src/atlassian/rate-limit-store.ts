@@ -19,6 +19,11 @@ export interface RateLimitSlot {
 	key: string;
 	intervalMs: number;
 	toleranceMs: number;
+	/**
+	 * A pace's end (epoch ms): the slot holds no call past it, and its bookings are forgotten after it, so the next
+	 * window starts afresh. Absent for a proactive limit, which never ends.
+	 */
+	until?: number;
 }
 
 /** Where a budget's shared state lives. Every time is epoch ms of the real clock. */

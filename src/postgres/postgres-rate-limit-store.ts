@@ -107,16 +107,29 @@ export class PostgresRateLimitStore implements RateLimitStore {
 		// GCRA over every key at once, all or none: lock the rows, take the latest due time less its tolerance.
 		const { rows } = await this.#client.query(
 			`WITH input AS (
-				SELECT * FROM unnest($1::text[], $2::double precision[], $3::double precision[]) AS i(key, interval_ms, tolerance_ms)),
-			locked AS (SELECT t.key, GREATEST(t.until_ms, $4) AS due FROM ${this.#name} t JOIN input USING (key) ORDER BY t.key FOR UPDATE OF t),
-			slot AS (SELECT GREATEST($4::double precision, MAX(locked.due - input.tolerance_ms)) AS at FROM locked JOIN input USING (key)),
+				SELECT * FROM unnest($1::text[], $2::double precision[], $3::double precision[], $6::double precision[])
+					AS i(key, interval_ms, tolerance_ms, ends)),
+			locked AS (
+				-- A booking whose pace ended (its end kept in data) is forgotten: a new window starts afresh.
+				SELECT t.key, CASE WHEN t.data IS NOT NULL AND t.data::double precision <= $4 THEN $4 ELSE GREATEST(t.until_ms, $4) END AS due
+				FROM ${this.#name} t JOIN input USING (key) ORDER BY t.key FOR UPDATE OF t),
+			slot AS (
+				SELECT GREATEST($4::double precision, MAX(LEAST(locked.due - input.tolerance_ms, COALESCE(input.ends, 'Infinity'))))
+					AS at FROM locked JOIN input USING (key)),
 			booked AS (
-				UPDATE ${this.#name} t SET until_ms = GREATEST(locked.due, slot.at) + input.interval_ms
+				UPDATE ${this.#name} t SET until_ms = GREATEST(locked.due, slot.at) + input.interval_ms, data = input.ends::text
 				FROM locked JOIN input USING (key), slot
 				WHERE t.key = locked.key AND slot.at <= $5
 				RETURNING t.key)
 			SELECT slot.at, (SELECT count(*) FROM booked) AS booked FROM slot`,
-			[keys, slots.map((slot) => slot.intervalMs), slots.map((slot) => slot.toleranceMs), now, latest],
+			[
+				keys,
+				slots.map((slot) => slot.intervalMs),
+				slots.map((slot) => slot.toleranceMs),
+				now,
+				latest,
+				slots.map((slot) => slot.until ?? null),
+			],
 		);
 		const at = Number(rows[0]?.at);
 		return Number.isFinite(at) && at <= latest ? at : null;

@@ -29,17 +29,29 @@ redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", ARGV[3])
 redis.call("PUBLISH", ARGV[4], "hold")
 return 1`;
 
-// GCRA over several keys at once, all or none: ARGV = now, latest, then interval and tolerance per key.
+// GCRA over several keys at once, all or none: ARGV = now, latest, then interval, tolerance and until (0: none) per
+// key; a key holds "due:until". A pace's booking is forgotten after its until, so the next window starts afresh,
+// and it holds no call past it.
 const RESERVE_SCRIPT = `local now = tonumber(ARGV[1])
+local function due(key)
+  local value = redis.call("GET", key)
+  if not value then return now end
+  local booked, ended = string.match(value, "^([^:]+):(.+)$")
+  if tonumber(ended) > 0 and tonumber(ended) <= now then return now end
+  return tonumber(booked)
+end
 local at = now
 for i, key in ipairs(KEYS) do
-  local due = tonumber(redis.call("GET", key) or now)
-  at = math.max(at, due - tonumber(ARGV[2 + 2 * i]))
+  local candidate = due(key) - tonumber(ARGV[1 + 3 * i])
+  local ends = tonumber(ARGV[2 + 3 * i])
+  if ends > 0 then candidate = math.min(candidate, ends) end
+  at = math.max(at, candidate)
 end
 if at > tonumber(ARGV[2]) then return nil end
 for i, key in ipairs(KEYS) do
-  local due = math.max(tonumber(redis.call("GET", key) or now), at) + tonumber(ARGV[1 + 2 * i])
-  redis.call("SET", key, tostring(due), "PX", math.ceil(due - now) + 60000)
+  local booked = math.max(due(key), at) + tonumber(ARGV[3 * i])
+  local ends = tonumber(ARGV[2 + 3 * i])
+  redis.call("SET", key, tostring(booked) .. ":" .. tostring(ends), "PX", math.ceil(math.max(booked, ends) - now) + 60000)
 end
 return tostring(at)`;
 
@@ -104,7 +116,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 	public async reserveSlots(slots: readonly RateLimitSlot[], now: number, latest: number): Promise<number | null> {
 		if (slots.length === 0) return now;
 		const keys = slots.map((slot) => `${this.#prefix}:slot:${slot.key}`);
-		const args = slots.flatMap((slot) => [slot.intervalMs, slot.toleranceMs]);
+		const args = slots.flatMap((slot) => [slot.intervalMs, slot.toleranceMs, slot.until ?? 0]);
 		const at = await this.#client.eval(RESERVE_SCRIPT, keys.length, ...keys, now, latest, ...args);
 		return at === null ? null : Number(at);
 	}

@@ -37,6 +37,13 @@ export function describeRateLimitStore(name: string, make: () => Promise<{ store
 			const taken = [];
 			for (let call = 0; call < 4; call++) taken.push(await store.reserveSlots([bucket], now, now + 10_000));
 			expect(taken).toEqual([now, now, now, now + 100]); // three at once, then one interval apart
+			// A pace holds no call past its end, and its bookings are forgotten after it: the next window starts afresh.
+			const pace = { key: `${key}-pace`, intervalMs: 1_000, toleranceMs: 0, until: now + 1_500 };
+			expect(await store.reserveSlots([pace], now, now + 10_000)).toBe(now);
+			expect(await other.reserveSlots([pace], now, now + 10_000)).toBe(now + 1_000);
+			expect(await store.reserveSlots([pace], now, now + 10_000)).toBe(now + 1_500); // not now + 2 000
+			const later = now + 1_600;
+			expect(await other.reserveSlots([{ ...pace, until: later + 5_000 }], later, later + 10_000)).toBe(later);
 		});
 
 		it("counts 429s by reason for a snapshot, with the holds in force", async () => {
