@@ -45,7 +45,8 @@ const SIGN_IN_BUDGET = 6_260;
 // The telemetry hooks of the transport and the refresh (not the OpenTelemetry bridge, its own entry): about 0.1 KB.
 // One rate budget (#26, first step) added about 2.1 KB: the scopes of a call and of a 429, the budget with its
 // local view of the holds, the memory store, and the budget in createAtlassianFetch. Nothing of it is in sign-in.
-const MAIN_ENTRY_BUDGET = 25_400;
+// Then about 0.1 KB: a second look for a pause after a wait for a slot (isPaused), and a pace's slot ending with it.
+const MAIN_ENTRY_BUDGET = 25_500;
 
 it("keeps the sign-in bundle and the main entry within budget", async () => {
 	const signIn = await bundle('import { Atlassian, generateState } from "./src/index.ts"; globalThis.keep = [Atlassian, generateState];');
