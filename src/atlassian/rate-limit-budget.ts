@@ -35,6 +35,7 @@ export interface RateLimitBudgetStatus {
 }
 
 const HOUR_MS = 3_600_000;
+const NONE: RateLimitHold[] = [];
 /** A 429 that says nothing of when to come back pauses its scope this long. */
 const DEFAULT_PAUSE_MS = 5_000;
 
@@ -44,7 +45,8 @@ const DEFAULT_PAUSE_MS = 5_000;
  */
 export class RateLimitBudget {
 	readonly #store: RateLimitStore;
-	readonly #limits: RateLimitBudgetOptions["limits"];
+	/** The proactive limits, as [kind, limit] pairs, worked out once. */
+	readonly #limits: [keyof RateLimitedCall & string, RateLimitProactiveLimit][];
 	readonly #refreshMs: number;
 	readonly #storeTimeoutMs: number;
 	/** What this process knows of each scope's holds, and when it read them (or learnt them itself). */
@@ -55,7 +57,7 @@ export class RateLimitBudget {
 
 	constructor(store: RateLimitStore, options: RateLimitBudgetOptions = {}) {
 		this.#store = store;
-		this.#limits = options.limits;
+		this.#limits = Object.entries(options.limits ?? {}) as [keyof RateLimitedCall & string, RateLimitProactiveLimit][];
 		this.#refreshMs = options.refreshMs ?? 1_000;
 		this.#storeTimeoutMs = options.storeTimeoutMs ?? 1_000;
 		for (const [kind, limit] of Object.entries(options.limits ?? {})) {
@@ -83,7 +85,7 @@ export class RateLimitBudget {
 			}
 		}
 		if (longest !== undefined && pausedUntil - now > maxWaitMs) return { refused: longest };
-		slots.push(...this.#proactiveSlots(call));
+		if (this.#limits.length > 0) slots.push(...this.#proactiveSlots(call));
 		if (slots.length === 0) return { waitMs: pausedUntil - now };
 		const at = await this.#bounded(this.#store.reserveSlots(slots, pausedUntil, now + maxWaitMs), pausedUntil);
 		if (at === null) {
@@ -147,6 +149,8 @@ export class RateLimitBudget {
 			const known = this.#known.get(scope);
 			return known === undefined || known.generation !== this.#generation || now - known.readAt >= this.#refreshMs;
 		});
+		// The common case: all known, nothing held. No allocation past this point.
+		if (stale.length === 0 && scopes.every((scope) => this.#known.get(scope)?.holds.length === 0)) return NONE;
 		if (stale.length > 0) {
 			const generation = this.#generation;
 			const read = await this.#bounded(this.#store.getHolds(stale, now), undefined);
@@ -162,7 +166,7 @@ export class RateLimitBudget {
 	/** The slots of the proactive limits that apply to `call`. */
 	#proactiveSlots(call: RateLimitedCall): RateLimitSlot[] {
 		const slots: RateLimitSlot[] = [];
-		for (const [kind, limit] of Object.entries(this.#limits ?? {}) as [keyof RateLimitedCall & string, RateLimitProactiveLimit][]) {
+		for (const [kind, limit] of this.#limits) {
 			const scope = call[kind];
 			if (typeof scope !== "string") continue;
 			if (limit.perSecond !== undefined) slots.push({ key: `${scope}:second`, intervalMs: 1000 / limit.perSecond, toleranceMs: 0 });
