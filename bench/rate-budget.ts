@@ -1,6 +1,7 @@
 import { fork } from "node:child_process";
-import { AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE, startLoopbackServer } from "../src/testing/index.js";
+import { AtlassianEmulator, DEFAULT_SITE, startLoopbackServer } from "../src/testing/index.js";
 import { bundleWorker } from "../test/support/bundle-worker.js";
+import { emulatorAccessToken } from "../test/support/emulator-access-token.js";
 import type { RedisServer } from "../test/support/redis-server.js";
 
 // "8 workers, one budget": eight worker processes × 4 callers call the emulator's gateway for `seconds`, under a
@@ -68,22 +69,7 @@ async function run(workerFile: string, redis: RedisServer, seconds: number, budg
 	});
 	const running = { url: server.url, emulator };
 	try {
-		const redirectURI = DEFAULT_CLIENT.redirectURIs[0] as string;
-		const code = running.emulator.issueAuthorizationCode({ redirectURI, scopes: ["read:jira-work"] });
-		const exchange = await handle(
-			new Request(`${running.url}/oauth/token`, {
-				method: "POST",
-				headers: { "Content-Type": "application/json" },
-				body: JSON.stringify({
-					grant_type: "authorization_code",
-					client_id: DEFAULT_CLIENT.clientId,
-					client_secret: DEFAULT_CLIENT.clientSecret,
-					code,
-					redirect_uri: redirectURI,
-				}),
-			}),
-		);
-		const { access_token } = (await exchange.json()) as { access_token: string };
+		const access_token = await emulatorAccessToken(emulator, ["read:jira-work"]);
 		// The windows start together: the run begins on a window's edge.
 		const windowMs = HOUR_SECONDS * 1000;
 		await new Promise((resolve) => setTimeout(resolve, windowMs - (Date.now() % windowMs) + 5));

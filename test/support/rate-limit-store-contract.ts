@@ -1,9 +1,38 @@
 import { describe, expect, it } from "vitest";
-import type { RateLimitStore } from "../../src/index.js";
+import { rateLimitedCall } from "../../src/atlassian/rate-limit-scopes.js";
+import { RateLimitBudget, type RateLimitStore } from "../../src/index.js";
 
-/** What every RateLimitStore does, whatever keeps it: run against memory here, and against the shared stores. */
-export function describeRateLimitStore(name: string, make: () => Promise<{ store: RateLimitStore; other: RateLimitStore }>) {
+/**
+ * What every RateLimitStore does, whatever keeps it: run against memory here, and against the shared stores.
+ * `listenMs`: how long a store's notifications take to be in place; the test then checks a pause recorded through
+ * one client holds in a budget on the other within 50 ms.
+ */
+export function describeRateLimitStore(name: string, make: () => Promise<{ store: RateLimitStore; other: RateLimitStore }>, listenMs = 0) {
 	describe(`${name}: the RateLimitStore contract`, () => {
+		it("a pause recorded by one process holds in another's budget within 50 ms, through the store's notification", async () => {
+			const { store, other } = await make();
+			const call = rateLimitedCall(new URL(`https://api.atlassian.com/ex/jira/site-${Math.random()}/rest/api/3/myself`), "GET");
+			if (call === null) throw new Error("unreachable");
+			const here = new RateLimitBudget(store, { refreshMs: 60_000 });
+			const there = new RateLimitBudget(other, { refreshMs: 60_000 });
+			expect(await there.reserve(call, 0)).toEqual({ waitMs: 0 }); // read once: trusted for a minute but for notifications
+			await new Promise((resolve) => setTimeout(resolve, listenMs));
+			const recordedAt = Date.now();
+			await here.observe(
+				call,
+				new Response(null, { status: 429, headers: { "Retry-After": "30", "RateLimit-Reason": "jira-burst-based" } }),
+			);
+			let seenAt = 0;
+			while (seenAt === 0 && Date.now() - recordedAt < 1_000) {
+				if ("refused" in (await there.reserve(call, 0))) seenAt = Date.now();
+				else await new Promise((resolve) => setTimeout(resolve, 2));
+			}
+			expect(seenAt).toBeGreaterThan(0);
+			expect(seenAt - recordedAt).toBeLessThanOrEqual(50);
+			here.close();
+			there.close();
+		});
+
 		it("a hold is seen by every client until it ends; of two pauses of a scope the later end wins; pauses and paces apart", async () => {
 			const { store, other } = await make();
 			const now = Date.now();

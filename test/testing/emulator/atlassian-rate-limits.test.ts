@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE, DEFAULT_USER, type EmulatedAtlassianLimits } from "../../../src/testing/index.js";
+import { AtlassianEmulator, DEFAULT_SITE, DEFAULT_USER, type EmulatedAtlassianLimits } from "../../../src/testing/index.js";
+import { emulatorAccessToken } from "../../support/emulator-access-token.js";
 
-const REDIRECT_URI = DEFAULT_CLIENT.redirectURIs[0] as string;
 const SECOND_SITE = { ...structuredClone(DEFAULT_SITE), id: "2b6f1c3e-0000-4000-8000-000000000002", name: "globex" };
 
 /** An emulator at the top of an hour, a user of two sites, and a gateway call as that user. */
@@ -14,21 +14,7 @@ async function limited(limits: EmulatedAtlassianLimits) {
 		atlassianRateLimits: limits,
 		accessTokenLifetimeSeconds: 7_200, // outlives the quotas' hour
 	});
-	const code = emulator.issueAuthorizationCode({ redirectURI: REDIRECT_URI, scopes: ["read:jira-work", "write:jira-work"] });
-	const exchange = await emulator.handle(
-		new Request("https://auth.atlassian.com/oauth/token", {
-			method: "POST",
-			headers: { "Content-Type": "application/json" },
-			body: JSON.stringify({
-				grant_type: "authorization_code",
-				client_id: DEFAULT_CLIENT.clientId,
-				client_secret: DEFAULT_CLIENT.clientSecret,
-				code,
-				redirect_uri: REDIRECT_URI,
-			}),
-		}),
-	);
-	const { access_token } = (await exchange.json()) as { access_token: string };
+	const access_token = await emulatorAccessToken(emulator, ["read:jira-work", "write:jira-work"]);
 	const call = (path: string, init: { method?: string; site?: string; body?: unknown } = {}) =>
 		emulator.handle(
 			new Request(`https://api.atlassian.com/ex/jira/${init.site ?? DEFAULT_SITE.id}${path}`, {

@@ -1,27 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { createGatewayURL } from "../../../src/index.js";
-import { AtlassianEmulator, DEFAULT_CLIENT, DEFAULT_SITE } from "../../../src/testing/index.js";
+import { AtlassianEmulator, DEFAULT_SITE } from "../../../src/testing/index.js";
+import { emulatorAccessToken } from "../../support/emulator-access-token.js";
 
 // The edges of the emulator's product routes, answered as Jira answers them.
 describe("the emulator's gateway routes", () => {
 	async function signedIn() {
 		const emulator = new AtlassianEmulator();
-		const redirectURI = DEFAULT_CLIENT.redirectURIs[0] as string;
-		const code = emulator.issueAuthorizationCode({ redirectURI, scopes: ["read:jira-work", "write:jira-work"] });
-		const exchanged = await emulator.handle(
-			new Request("https://auth.atlassian.com/oauth/token", {
-				method: "POST",
-				headers: { "Content-Type": "application/json" },
-				body: JSON.stringify({
-					grant_type: "authorization_code",
-					client_id: DEFAULT_CLIENT.clientId,
-					client_secret: DEFAULT_CLIENT.clientSecret,
-					code,
-					redirect_uri: redirectURI,
-				}),
-			}),
-		);
-		const { access_token } = (await exchanged.json()) as { access_token: string };
+		const access_token = await emulatorAccessToken(emulator, ["read:jira-work", "write:jira-work"]);
 		const call = (path: string, init: RequestInit = {}, query?: Record<string, string>) =>
 			emulator.handle(
 				new Request(createGatewayURL("https://api.atlassian.com", "jira", DEFAULT_SITE.id, path, query), {
