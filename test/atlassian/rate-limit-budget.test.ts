@@ -170,6 +170,30 @@ describe("RateLimitBudget with createAtlassianFetch: one budget for every worker
 		expect(await budget.isPaused(call)).toBe(true);
 	});
 
+	it("cheap while nothing is held: at most 0.1 store round trips per call on average (here, one read for 200 calls)", async () => {
+		const { worker, at } = await world({});
+		const store = new MemoryRateLimitStore();
+		let roundTrips = 0;
+		const counting =
+			<A extends unknown[], R>(call: (...args: A) => R) =>
+			(...args: A): R => {
+				roundTrips++;
+				return call(...args);
+			};
+		const counted: RateLimitStore = {
+			getHolds: counting(store.getHolds.bind(store)),
+			hold: counting(store.hold.bind(store)),
+			reserveSlots: counting(store.reserveSlots.bind(store)),
+			countRateLimited: counting(store.countRateLimited.bind(store)),
+			snapshot: counting(store.snapshot.bind(store)),
+			watch: (listener) => store.watch(listener),
+		};
+		const fetch = worker(counted, {}, new RateLimitBudget(counted, { refreshMs: 60_000 }));
+		for (let call = 0; call < 200; call++) expect((await fetch(at(DEFAULT_SITE.id, "/rest/api/3/issue/ENG-1"))).status).toBe(200);
+		expect(roundTrips / 200).toBeLessThanOrEqual(0.1);
+		expect(roundTrips).toBe(1);
+	});
+
 	it("refuses a proactive limit that is not a number above 0", () => {
 		expect(() => new RateLimitBudget(new MemoryRateLimitStore(), { limits: { site: { perSecond: 0 } } })).toThrow(TypeError);
 	});
