@@ -24,8 +24,9 @@ try {
 	console.log(`tarball: ${(packedBytes / 1000).toFixed(1)} kB`);
 	// 223 kB after #24; 259 kB after the renovation (#23: two entries, node and store, and a module per concept)
 	// and the first half of "Connections you can see" (#25: health, disable, listing on three stores); 285 kB after
-	// its second half (events and their outbox on three stores, and a seventh entry, atlassian-3lo/otel, in four builds).
-	if (packedBytes > 295_000) throw new Error(`the tarball is ${packedBytes} B, over its 295 kB budget`);
+	// its second half (events and their outbox on three stores, and a seventh entry, atlassian-3lo/otel, in four builds);
+	// 317 kB with one rate budget (#26: the budget, its scopes, and a store of it for memory, Redis and Postgres).
+	if (packedBytes > 330_000) throw new Error(`the tarball is ${packedBytes} B, over its 330 kB budget`);
 
 	run("npx", ["publint", "--strict"]);
 	// Every resolver attw knows, node10 included: typesVersions gives it the subpath entries' types.
