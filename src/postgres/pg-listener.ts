@@ -186,3 +186,30 @@ export function sharedChannel(
 		joined.unlisten.then((unlisten) => unlisten()).catch(() => {});
 	};
 }
+
+/**
+ * The listener a store uses when it is given none: the client itself when it can listen (PGlite), or for a
+ * node-postgres pool a `pgListener` of the store's own, made on first use (one connection of the pool), which
+ * `close()` gives back. `undefined` for a client that can do neither: the store then polls or re-reads.
+ */
+export function defaultListener(client: unknown): { listener: PostgresListener; close(): Promise<void> } | undefined {
+	const candidate = client as Partial<PostgresListener> & Partial<PgListenerPool>;
+	if (typeof candidate.listen === "function") {
+		return { listener: client as PostgresListener, close: async () => {} };
+	}
+	if (typeof candidate.connect !== "function") return undefined;
+	let own: (PostgresListener & { close(): Promise<void> }) | undefined;
+	return {
+		listener: {
+			listen: (channel, callback) => {
+				own ??= pgListener(client as PgListenerPool);
+				return own.listen(channel, callback);
+			},
+		},
+		close: async () => {
+			const made = own;
+			own = undefined;
+			await made?.close();
+		},
+	};
+}

@@ -1,5 +1,5 @@
 import type { RateLimitHold, RateLimitSlot, RateLimitStore } from "../atlassian/rate-limit-store.js";
-import { type PgListenerPool, type PostgresListener, pgListener, sharedChannel } from "./pg-listener.js";
+import { defaultListener, type PostgresListener, sharedChannel } from "./pg-listener.js";
 import type { PostgresClient } from "./postgres-token-store.js";
 import { isConcurrentCreation, quotedTable } from "./schema.js";
 
@@ -28,7 +28,8 @@ export class PostgresRateLimitStore implements RateLimitStore {
 	readonly #name: string;
 	readonly #channel: string;
 	readonly #listener: PostgresListener | undefined;
-	#ownListener: (PostgresListener & { close(): Promise<void> }) | undefined;
+	/** Gives back the connection of the listener the store made itself (the default for a pool). */
+	#closeOwnListener: () => Promise<void> = async () => {};
 
 	constructor(options: PostgresRateLimitStoreOptions) {
 		if (typeof options?.client?.query !== "function") {
@@ -38,21 +39,9 @@ export class PostgresRateLimitStore implements RateLimitStore {
 		this.#table = options.table ?? DEFAULT_RATE_LIMIT_TABLE;
 		this.#name = quotedTable(this.#table).name;
 		this.#channel = `${this.#table.replace(".", "_").toLowerCase().slice(0, 55)}_held`;
-		const candidate = options.client as Partial<PostgresListener> & Partial<PgListenerPool>;
-		this.#listener =
-			options.listener === false
-				? undefined
-				: (options.listener ??
-					(typeof candidate.listen === "function"
-						? (options.client as unknown as PostgresListener)
-						: typeof candidate.connect === "function"
-							? {
-									listen: (channel, callback) => {
-										this.#ownListener ??= pgListener(options.client as unknown as PgListenerPool);
-										return this.#ownListener.listen(channel, callback);
-									},
-								}
-							: undefined));
+		const own = options.listener === undefined ? defaultListener(options.client) : undefined;
+		if (own !== undefined) this.#closeOwnListener = own.close;
+		this.#listener = options.listener === false ? undefined : (options.listener ?? own?.listener);
 	}
 
 	/** Creates the table if it is missing. Safe to run twice, and from several processes at once. */
@@ -174,9 +163,7 @@ export class PostgresRateLimitStore implements RateLimitStore {
 
 	/** Gives back the connection the store's own listener holds; `client` and a `listener` you passed stay open. */
 	public async close(): Promise<void> {
-		const own = this.#ownListener;
-		this.#ownListener = undefined;
-		await own?.close();
+		await this.#closeOwnListener();
 	}
 }
 

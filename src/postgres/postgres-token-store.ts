@@ -14,7 +14,7 @@ import {
 	type TokenStoreCallOptions,
 	type TokenStoreLease,
 } from "../tokens/token-store.js";
-import { type PgListenerPool, type PostgresListener, pgListener, sharedChannel } from "./pg-listener.js";
+import { defaultListener, type PostgresListener, sharedChannel } from "./pg-listener.js";
 import { DEFAULT_TOKEN_TABLE, isConcurrentCreation, quotedTable, schemaStatements } from "./schema.js";
 import { statements } from "./statements.js";
 
@@ -59,7 +59,8 @@ export class PostgresTokenStore implements TokenStore {
 	#stopWatching: () => void = () => {};
 	#closed = false;
 	/** The pgListener this store made for its pool (the default), closed with the store. */
-	#ownListener: (PostgresListener & { close(): Promise<void> }) | undefined;
+	/** Gives back the connection of the listener the store made itself (the default for a pool). */
+	#closeOwnListener: () => Promise<void> = async () => {};
 
 	constructor(options: PostgresTokenStoreOptions) {
 		if (typeof options?.client?.query !== "function") {
@@ -69,7 +70,9 @@ export class PostgresTokenStore implements TokenStore {
 		this.#table = options.table ?? DEFAULT_TOKEN_TABLE;
 		this.#sql = statements(quotedTable(this.#table).name);
 		this.#channel = `${this.#table.replace(".", "_").toLowerCase().slice(0, 55)}_changed`;
-		const listener = options.listener === undefined ? this.#defaultListener(options.client) : options.listener;
+		const own = options.listener === undefined ? defaultListener(options.client) : undefined;
+		if (own !== undefined) this.#closeOwnListener = own.close;
+		const listener = options.listener === undefined ? own?.listener : options.listener;
 		if (listener !== false && listener !== undefined) {
 			const listeners = new ChangeListeners();
 			const notify = (payload: string) => listeners.notify(payload);
@@ -87,24 +90,6 @@ export class PostgresTokenStore implements TokenStore {
 				stop = undefined;
 			};
 		}
-	}
-
-	/** PGlite listens as it is; a node-postgres pool gets a `pgListener` of the store's own, made on first use. */
-	#defaultListener(client: PostgresClient): PostgresListener | undefined {
-		const candidate = client as Partial<PostgresListener> & Partial<PgListenerPool>;
-		if (typeof candidate.listen === "function") {
-			return client as unknown as PostgresListener;
-		}
-		if (typeof candidate.connect === "function") {
-			return {
-				listen: (channel, callback) => {
-					const own = this.#ownListener ?? pgListener(client as unknown as PgListenerPool);
-					this.#ownListener = own;
-					return own.listen(channel, callback);
-				},
-			};
-		}
-		return undefined;
 	}
 
 	/** Creates the table and its index if they are missing. Safe to run twice, and from several processes at once. */
@@ -260,8 +245,7 @@ export class PostgresTokenStore implements TokenStore {
 	public async close(): Promise<void> {
 		this.#closed = true;
 		this.#stopWatching();
-		await this.#ownListener?.close();
-		this.#ownListener = undefined;
+		await this.#closeOwnListener();
 	}
 
 	/**

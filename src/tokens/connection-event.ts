@@ -1,4 +1,4 @@
-import { connectionInfo } from "./connection.js";
+import { connectionReason } from "./connection.js";
 import {
 	type ConnectionEventType,
 	type ConnectionStatus,
@@ -68,7 +68,8 @@ export function pendingEvent(
 	);
 	if (type === null) return null;
 	if (write === "delete") return { id: crypto.randomUUID(), type, at, status: "deleted" };
-	const { status, reason } = connectionInfo("", after);
+	const status = connectionStatus(after);
+	const reason = connectionReason(after, status);
 	return { id: crypto.randomUUID(), type, at, status, ...(reason === null ? {} : { reason }) };
 }
 

@@ -41,11 +41,11 @@ export interface ConnectionInfo {
 
 export function connectionInfo(key: string, tokens: StoredTokenSet): ConnectionInfo {
 	const status = connectionStatus(tokens);
-	const grantExpiresAt = tokens.consentedAt === undefined ? null : tokens.consentedAt + GRANT_LIMIT_MS;
+	const grantExpiresAt = grantEnd(tokens);
 	return {
 		key,
 		status,
-		reason: connectionReason(status, tokens.lastFailureAt, grantExpiresAt),
+		reason: connectionReason(tokens, status),
 		consecutiveFailures: tokens.consecutiveFailures ?? 0,
 		lastFailureAt: tokens.lastFailureAt ?? null,
 		lastErrorKind: tokens.lastErrorKind ?? null,
@@ -59,11 +59,10 @@ export function connectionInfo(key: string, tokens: StoredTokenSet): ConnectionI
 	};
 }
 
-function connectionReason(
-	status: ConnectionStatus,
-	lastFailureAt: number | undefined,
-	grantExpiresAt: number | null,
-): ConnectionReason | null {
+/** Why a connection of `status` is not active, read from its stored set; `null` when it is active. */
+export function connectionReason(tokens: StoredTokenSet, status: ConnectionStatus = connectionStatus(tokens)): ConnectionReason | null {
+	const grantExpiresAt = grantEnd(tokens);
+	const { lastFailureAt } = tokens;
 	switch (status) {
 		case "active":
 			return null;
@@ -75,6 +74,11 @@ function connectionReason(
 			// Refused past the 365-day limit: the grant ended, rather than a revocation or a spent token.
 			return grantExpiresAt !== null && lastFailureAt !== undefined && lastFailureAt >= grantExpiresAt ? "grant_expired" : "invalid_grant";
 	}
+}
+
+/** When Atlassian ends the grant: 365 days after the consent; `null` when the consent was not recorded (0.1). */
+function grantEnd(tokens: StoredTokenSet): number | null {
+	return tokens.consentedAt === undefined ? null : tokens.consentedAt + GRANT_LIMIT_MS;
 }
 
 /** What a failed refresh met, read from its error. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { type PgListenerClient, pgListener } from "../../src/postgres/index.js";
+import { defaultListener } from "../../src/postgres/pg-listener.js";
 import { rejection } from "../support/rejection.js";
 
 describe("pgListener, on a scripted pool", () => {
@@ -79,5 +80,30 @@ describe("pgListener, on a scripted pool", () => {
 		connections[1]?.client.emit("notification", { channel: "c", payload: "k" });
 		expect(heard).toEqual(["k"]); // one callback: the failed call's was forgotten
 		await listener.close();
+	});
+});
+
+describe("defaultListener(): what a store listens with when given no listener", () => {
+	it("a client that listens (PGlite) is its own; a pool gets a pgListener made on first listen, given back by close()", async () => {
+		const pglite = { query: async () => ({ rows: [] }), listen: async () => async () => {} };
+		expect(defaultListener(pglite)?.listener).toBe(pglite);
+		let connects = 0;
+		const released: unknown[] = [];
+		const pool = {
+			connect: async () => {
+				connects++;
+				return Object.assign(new EventEmitter(), {
+					query: async () => ({}),
+					release: (error?: unknown) => released.push(error),
+				}) as unknown as PgListenerClient;
+			},
+		};
+		const own = defaultListener(pool);
+		expect(connects).toBe(0); // nothing taken until a store listens
+		await own?.listener.listen("tokens_changed", () => {});
+		expect(connects).toBe(1);
+		await own?.close();
+		expect(released).toHaveLength(1);
+		expect(defaultListener({ query: async () => ({ rows: [] }) })).toBeUndefined();
 	});
 });

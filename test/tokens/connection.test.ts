@@ -6,7 +6,7 @@ import {
 	UnexpectedErrorResponseBodyError,
 	UnexpectedResponseError,
 } from "../../src/index.js";
-import { connectionErrorKind, connectionInfo, withFailure } from "../../src/tokens/connection.js";
+import { connectionErrorKind, connectionInfo, connectionReason, withFailure } from "../../src/tokens/connection.js";
 
 const DAY = 86_400_000;
 const set = (fields: Partial<StoredTokenSet> = {}): StoredTokenSet => ({
@@ -71,5 +71,14 @@ describe("connection health", () => {
 	it("withFailure counts one more failure, with its time and kind, and keeps everything else", () => {
 		const failed = withFailure(set({ refreshSentAt: 900, consecutiveFailures: 2 }), new UnexpectedResponseError(503), 4_000);
 		expect(failed).toMatchObject({ consecutiveFailures: 3, lastFailureAt: 4_000, lastErrorKind: "server", refreshSentAt: 900, version: 3 });
+	});
+
+	it("connectionReason: none when active; the kind of trouble otherwise, grant_expired past day 365 of the consent", () => {
+		const year = 365 * 86_400_000;
+		expect(connectionReason(set())).toBeNull();
+		expect(connectionReason(set({ consecutiveFailures: 1 }))).toBe("refresh_failing");
+		expect(connectionReason(set({ disabledAt: 5 }))).toBe("disabled");
+		expect(connectionReason(set({ reauthorizationRequired: true, consentedAt: 0, lastFailureAt: 10 }))).toBe("invalid_grant");
+		expect(connectionReason(set({ reauthorizationRequired: true, consentedAt: 0, lastFailureAt: year }))).toBe("grant_expired");
 	});
 });
